@@ -1,0 +1,151 @@
+/**
+ * The run record: the product's currency. Streamed to the UI, stored in IndexedDB,
+ * exported and imported as JSON, written by the CLI, read by the benchmark.
+ * One versioned schema, validated (zod) wherever a record comes from outside.
+ */
+import { z } from 'zod';
+import { METHODS, trainConfigSchema } from './config';
+
+export const RUN_SCHEMA_ID = 'itra-playground/run';
+export const RUN_SCHEMA_VERSION = 1;
+
+const num = z.number();
+/** JSON has no NaN/Infinity: metrics that are undefined at a point are null. */
+const metric = z.number().nullable();
+
+export const pointSchema = z.object({
+  step: z.number().int().min(0),
+  epoch: num,
+  /** Normalized intra-class distance (spec, "The curves"); null when no class is shared. */
+  intraDist: metric,
+  testAcc: metric,
+  testCE: metric,
+  /** Mean plain cross-entropy on S1 over the steps since the previous point. */
+  trainCE: metric,
+  /** Match (ITRA) or Match_c (ITRA-c) of the current estimator on this step's features. */
+  match: metric,
+  sigma: metric,
+  /** λ in force at this step (0 during warm-up and for non-ITRA methods). */
+  lambdaEff: num,
+  method: z.enum(METHODS),
+  samplesPerSec: metric,
+  /** Milliseconds since the run started. */
+  wallMs: num,
+});
+export type Point = z.infer<typeof pointSchema>;
+
+const settingValue = z.union([z.string(), z.number()]);
+export const eventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('change'),
+    step: z.number().int(),
+    setting: z.enum(['method', 'lambda', 'lr', 'estimator']),
+    from: settingValue,
+    to: settingValue,
+  }),
+  z.object({ kind: z.literal('warmup-end'), step: z.number().int() }),
+  z.object({ kind: z.literal('collapsed'), step: z.number().int(), detail: z.string() }),
+  z.object({ kind: z.literal('diverged'), step: z.number().int(), detail: z.string() }),
+  z.object({ kind: z.literal('device-lost'), step: z.number().int(), detail: z.string() }),
+  z.object({ kind: z.literal('error'), step: z.number().int(), detail: z.string() }),
+]);
+export type RunEvent = z.infer<typeof eventSchema>;
+
+export const RUN_STATUSES = [
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'diverged',
+  'error',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const environmentSchema = z.object({
+  backend: z.string(),
+  adapter: z.string().optional(),
+  /** Browser user agent, or "node vX" for the CLI. */
+  runtime: z.string(),
+  tfjsVersion: z.string(),
+});
+export type RunEnvironment = z.infer<typeof environmentSchema>;
+
+export const dataInfoSchema = z.object({
+  trainSize: z.number().int(),
+  testSize: z.number().int(),
+  evalSize: z.number().int(),
+  split: z.enum(['official', 'carved']),
+  splitNote: z.string().optional(),
+});
+
+export const runRecordSchema = z.object({
+  schema: z.literal(RUN_SCHEMA_ID),
+  version: z.literal(RUN_SCHEMA_VERSION),
+  id: z.string().min(1),
+  name: z.string(),
+  createdAt: z.string(),
+  config: trainConfigSchema,
+  data: dataInfoSchema,
+  environment: environmentSchema,
+  /** Twin runs share a pairId; side 'A' or 'B'. */
+  twin: z.object({ pairId: z.string(), side: z.enum(['A', 'B']) }).optional(),
+  status: z.enum(RUN_STATUSES),
+  steps: z.number().int().min(0),
+  points: z.array(pointSchema),
+  events: z.array(eventSchema),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/** A file of several runs (the "export all" format). */
+export const runBundleSchema = z.object({
+  schema: z.literal('itra-playground/runs'),
+  version: z.literal(RUN_SCHEMA_VERSION),
+  exportedAt: z.string(),
+  runs: z.array(runRecordSchema),
+});
+export type RunBundle = z.infer<typeof runBundleSchema>;
+
+export class RunFileError extends Error {
+  override name = 'RunFileError';
+}
+
+/**
+ * Parses JSON text holding one run or a bundle of runs; throws RunFileError with a
+ * message a user can act on. Never returns a partially valid result.
+ */
+export function parseRunFile(text: string): RunRecord[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError(`Not a JSON file: ${(e as Error).message}`);
+  }
+  const kind = (data as { schema?: unknown } | null)?.schema;
+  const schema =
+    kind === 'itra-playground/runs'
+      ? runBundleSchema
+      : kind === RUN_SCHEMA_ID
+        ? runRecordSchema
+        : null;
+  if (!schema) {
+    throw new RunFileError(
+      `Not an ITRA Playground run file: expected "schema": "${RUN_SCHEMA_ID}" or "itra-playground/runs"`,
+    );
+  }
+  const res = schema.safeParse(data);
+  if (!res.success) {
+    const first = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new RunFileError(`Invalid run file: ${first.join('; ')}`);
+  }
+  const parsed = res.data as RunRecord | RunBundle;
+  return 'runs' in parsed ? parsed.runs : [parsed];
+}
+
+export function makeBundle(runs: RunRecord[]): RunBundle {
+  return {
+    schema: 'itra-playground/runs',
+    version: RUN_SCHEMA_VERSION,
+    exportedAt: new Date().toISOString(),
+    runs,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Every message between the UI (main thread) and the training worker.
+ * Both sides import these types; `assertNever` makes their switches exhaustive.
+ */
+import type { DatasetId } from './data/dataset';
+import type { LivePatch, TrainConfig } from './engine/config';
+import type { Point, RunEvent, RunRecord, RunStatus } from './engine/runRecord';
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+
+/** What the worker found when it chose a backend. */
+export interface BackendInfo {
+  backend: BackendName;
+  /** Adapter description where the browser gives it (vendor, architecture, description). */
+  adapter?: { vendor?: string; architecture?: string; description?: string; device?: string };
+  /** Why each faster backend was not used, in order tried, e.g. "webgpu: no navigator.gpu". */
+  fallbackReasons: string[];
+  /** Extra facts worth showing, e.g. "wasm: SIMD, 1 thread (page not cross-origin isolated)". */
+  notes: string[];
+  tfjsVersion: string;
+}
+
+/**
+ * The official files of a dataset as raw bytes (still gzipped/tarred where the publisher
+ * ships them that way), keyed by official file name. The buffers are transferred, not
+ * copied; the worker decompresses, validates and parses them (src/data/parse.ts).
+ */
+export interface RawDatasetFiles {
+  id: DatasetId;
+  files: Record<string, ArrayBuffer>;
+  /** Carve a seeded train/test split from the one split present (e.g. KMNIST test only). */
+  carve?: boolean;
+}
+
+/** A few images per class for the sample viewer, uint8 NHWC. */
+export interface DatasetSamples {
+  perClass: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** numClasses * perClass images, class-major. */
+  images: Uint8Array;
+}
+
+/** One training session: a single run, or an A/B twin pair from identical initial weights. */
+export interface StartRequest {
+  /** Run ids chosen by the UI: one, or two for a twin pair. */
+  runIds: string[];
+  names: string[];
+  /** Base config; for twins, side B is `{...config, ...twinB}`. */
+  config: TrainConfig;
+  twinB?: Partial<TrainConfig>;
+}
+
+// ---------------------------------------------------------------- UI → worker
+
+export type ToWorker =
+  | { type: 'init' }
+  | { type: 'load-dataset'; data: RawDatasetFiles }
+  | { type: 'start'; request: StartRequest }
+  /** Live change between steps; `side` targets one twin (default: all sides). */
+  | { type: 'patch'; patch: LivePatch; side?: 'A' | 'B' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** One step while paused (one step of each twin). */
+  | { type: 'step' }
+  | { type: 'stop' }
+  /** Test hook: destroy the GPU device to exercise device-loss recovery. */
+  | { type: 'simulate-device-loss' };
+
+// ---------------------------------------------------------------- worker → UI
+
+export type ErrorCode =
+  | 'backend-init'
+  | 'dataset'
+  | 'config'
+  | 'diverged'
+  | 'collapsed'
+  | 'device-lost'
+  | 'internal';
+
+export type FromWorker =
+  | { type: 'ready'; info: BackendInfo }
+  | {
+      type: 'dataset-loaded';
+      id: DatasetId;
+      trainSize: number;
+      testSize: number;
+      split: 'official' | 'carved';
+      splitNote?: string;
+      samples: DatasetSamples;
+    }
+  /** A session started: the initial (empty) records. */
+  | { type: 'started'; runs: RunRecord[] }
+  | { type: 'points'; runId: string; points: Point[] }
+  | { type: 'events'; runId: string; events: RunEvent[] }
+  | { type: 'status'; runId: string; status: RunStatus; step: number }
+  /** Throughput, sent at each eval step. */
+  | { type: 'speed'; stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }
+  /** The final record of each run when a session ends (completed, stopped, diverged, error). */
+  | { type: 'finished'; runs: RunRecord[] }
+  | { type: 'progress'; task: string; done: number; total: number }
+  | { type: 'backend-changed'; info: BackendInfo }
+  | {
+      type: 'error';
+      code: ErrorCode;
+      message: string;
+      /** What the user can do next. */
+      hint?: string;
+      runId?: string;
+      fatal: boolean;
+    };
+
+export function assertNever(x: never): never {
+  throw new Error(`Unhandled message: ${JSON.stringify(x)}`);
+}
