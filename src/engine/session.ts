@@ -1,0 +1,258 @@
+/**
+ * A training session: one run, or an A/B twin pair stepped in lockstep on the identical S1/S2
+ * sequence from identical initial weights. Drives the loop for the worker, the CLI, the bench
+ * and the tests alike: pause, resume, single step, stop, live patches, eval-step reads only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSplits } from '../data/dataset';
+import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
+import { type LivePatch, type TrainConfig, validateConfig } from './config';
+import { clearMatchingCache } from './matching';
+import { ModelError } from './models';
+import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus } from './runRecord';
+import { Trainer } from './trainer';
+
+export interface SessionListener {
+  onPoint?(runId: string, point: Point): void;
+  onEvents?(runId: string, events: RunEvent[]): void;
+  onStatus?(runId: string, status: RunStatus, step: number): void;
+  onSpeed?(s: { stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }): void;
+}
+
+export interface SessionOptions {
+  runIds: string[];
+  names: string[];
+  config: TrainConfig;
+  /** Side B's settings for a twin pair (side B = {...config, ...twinB}). */
+  twinB?: Partial<TrainConfig>;
+  data: DatasetSplits;
+  environment: RunEnvironment;
+  listener?: SessionListener;
+  /** Lets the host process messages between steps (worker: a macrotask; Node: setImmediate). */
+  yieldToHost?: () => Promise<void>;
+}
+
+const defaultYield = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** Refuses bad settings before any work, with a message a user can act on. */
+export function checkSessionSettings(config: TrainConfig, data: DatasetSplits): void {
+  validateConfig(config);
+  const { train } = data;
+  const isCifar = train.height === 32 && train.width === 32 && train.channels === 3;
+  const isMnist = train.height === 28 && train.width === 28 && train.channels === 1;
+  if (!isCifar && !isMnist) {
+    throw new ModelError(
+      `Images are ${train.height}x${train.width}x${train.channels}; the models take 28x28x1 or 32x32x3`,
+    );
+  }
+  if (config.model === 'resnet' && !isCifar) {
+    throw new ModelError(
+      `The ResNet model is for CIFAR-10 (32x32x3); ${data.id} images are ${train.height}x${train.width}x${train.channels}`,
+    );
+  }
+  if (config.dataset !== data.id) {
+    throw new ModelError(
+      `The settings name dataset "${config.dataset}" but the loaded data is "${data.id}"`,
+    );
+  }
+  if (config.batchSize > train.count || config.batchSize2 > train.count) {
+    throw new ModelError(`Batch size exceeds the ${train.count} training images`);
+  }
+}
+
+export class TrainingSession {
+  readonly trainers: Trainer[];
+  private readonly sampler: BatchSampler;
+  private readonly evalSet: EvalSet;
+  private readonly listener: SessionListener;
+  private readonly yieldToHost: () => Promise<void>;
+  private readonly config: TrainConfig;
+  private paused = false;
+  private stopRequested = false;
+  private pendingSingleSteps = 0;
+  private wake: (() => void) | null = null;
+  private startedAt = 0;
+  private intervalStart = 0;
+  private stepsInInterval = 0;
+  step = 0;
+
+  constructor(opts: SessionOptions) {
+    const configs = [opts.config, ...(opts.twinB ? [{ ...opts.config, ...opts.twinB }] : [])];
+    for (const c of configs) checkSessionSettings(c, opts.data);
+    if (opts.runIds.length !== configs.length) throw new Error('One run id per side is needed');
+    const cfg = opts.config;
+    this.config = cfg;
+    this.listener = opts.listener ?? {};
+    this.yieldToHost = opts.yieldToHost ?? defaultYield;
+    const { data } = opts;
+    this.evalSet = new EvalSet(data.test, data.numClasses, cfg.evalSize, cfg.seed);
+    this.sampler = new BatchSampler(
+      data.train,
+      data.numClasses,
+      cfg.batchSize,
+      cfg.batchSize2,
+      cfg.seed,
+    );
+    const pairId = configs.length > 1 ? `${opts.runIds[0]}+${opts.runIds[1]}` : undefined;
+    this.trainers = [];
+    configs.forEach((c, i) => {
+      this.trainers.push(
+        new Trainer({
+          runId: opts.runIds[i],
+          name: opts.names[i] ?? opts.runIds[i],
+          config: c,
+          data,
+          evalSet: this.evalSet,
+          environment: opts.environment,
+          twin: pairId ? { pairId, side: i === 0 ? 'A' : 'B' } : undefined,
+          // Twin B starts from A's exact weights.
+          initFrom: i > 0 ? this.trainers[0].model : undefined,
+        }),
+      );
+    });
+  }
+
+  get records(): RunRecord[] {
+    return this.trainers.map((t) => t.record);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+    for (const t of this.trainers) this.setStatus(t, 'paused');
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const t of this.trainers) this.setStatus(t, 'running');
+    this.wakeUp();
+  }
+
+  /** One step (of each twin) while paused. */
+  singleStep(): void {
+    if (!this.paused) return;
+    this.pendingSingleSteps++;
+    this.wakeUp();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.wakeUp();
+  }
+
+  /** A live change for one side ('A'/'B') or all; returns the events per run. */
+  patch(patch: LivePatch, side?: 'A' | 'B'): Map<string, RunEvent[]> {
+    const out = new Map<string, RunEvent[]>();
+    this.trainers.forEach((t, i) => {
+      if (side && (i === 0 ? 'A' : 'B') !== side) return;
+      const events = t.patch(patch);
+      if (events.length) {
+        out.set(t.record.id, events);
+        this.listener.onEvents?.(t.record.id, events);
+      }
+    });
+    return out;
+  }
+
+  private wakeUp() {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private setStatus(t: Trainer, status: RunStatus) {
+    if (!t.active && status !== 'diverged') return;
+    t.record.status = status;
+    this.listener.onStatus?.(t.record.id, status, t.step);
+  }
+
+  private get maxSteps(): number {
+    return this.config.maxSteps;
+  }
+
+  /** Runs until maxSteps, stop(), or every run has diverged. Returns the final records. */
+  async run(): Promise<RunRecord[]> {
+    this.startedAt = performance.now();
+    this.intervalStart = this.startedAt;
+    let batch: Batch | null = null;
+    try {
+      while (!this.stopRequested && this.trainers.some((t) => t.active)) {
+        if (this.maxSteps > 0 && this.step >= this.maxSteps) break;
+        if (this.paused && this.pendingSingleSteps === 0) {
+          await new Promise<void>((r) => {
+            this.wake = r;
+          });
+          continue;
+        }
+        if (this.pendingSingleSteps > 0) this.pendingSingleSteps--;
+        if (batch) disposeBatch(batch);
+        batch = this.sampler.next();
+        for (const t of this.trainers) {
+          if (!t.active) continue;
+          const events = t.trainStep(batch);
+          if (events.length) this.listener.onEvents?.(t.record.id, events);
+        }
+        this.step++;
+        this.stepsInInterval++;
+        const last = this.maxSteps > 0 && this.step >= this.maxSteps;
+        if (this.step % this.config.evalEvery === 0 || last || this.paused) {
+          await this.evaluateAll(batch);
+        } else {
+          await this.yieldToHost();
+        }
+      }
+    } finally {
+      if (batch) disposeBatch(batch);
+    }
+    const final: RunStatus = this.stopRequested ? 'stopped' : 'completed';
+    for (const t of this.trainers) {
+      if (t.active) {
+        t.active = false;
+        t.record.status = final;
+        this.listener.onStatus?.(t.record.id, final, t.step);
+      }
+    }
+    return this.records;
+  }
+
+  private async evaluateAll(batch: Batch): Promise<void> {
+    const active = this.trainers.filter((t) => t.active);
+    // Wait for the queued training work so the time measures training, not evaluation.
+    await Promise.all(active.map((t) => t.flush()));
+    const now = performance.now();
+    const dt = (now - this.intervalStart) / 1000;
+    const stepsPerSec = dt > 0 ? this.stepsInInterval / dt : 0;
+    const samplesPerSec = stepsPerSec * this.config.batchSize;
+    const epoch = this.sampler.epoch;
+    if (!this.paused && this.stepsInInterval > 0) {
+      this.listener.onSpeed?.({ stepsPerSec, samplesPerSec, step: this.step, epoch });
+    }
+    for (const t of active) {
+      const { point, events } = await t.evaluate(batch, {
+        epoch,
+        samplesPerSec: this.paused ? null : samplesPerSec,
+        wallMs: now - this.startedAt,
+      });
+      if (point) this.listener.onPoint?.(t.record.id, point);
+      if (events.length) this.listener.onEvents?.(t.record.id, events);
+      if (!t.active) this.setStatus(t, 'diverged');
+    }
+    this.intervalStart = performance.now();
+    this.stepsInInterval = 0;
+  }
+
+  dispose(): void {
+    for (const t of this.trainers) t.dispose();
+    this.evalSet.dispose();
+    clearMatchingCache();
+  }
+}
+
+/** tf.memory() in one line, for logs. */
+export function memorySummary(): string {
+  const m = tf.memory();
+  return `${m.numTensors} tensors, ${(m.numBytes / 1e6).toFixed(1)} MB`;
+}

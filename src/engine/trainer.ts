@@ -1,0 +1,366 @@
+/**
+ * One training run: a model, its optimizer, the method in force, and its run record.
+ * `trainStep` only enqueues GPU work (no read-back); `evaluate` reads everything a point needs
+ * in one asynchronous read, at eval steps only. Live changes (method, λ, lr, estimator) apply
+ * from the next step and are recorded as events; nothing is re-initialised.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSplits } from '../data/dataset';
+import type { Batch, EvalSet } from './batches';
+import { type LivePatch, type TrainConfig, usesMatching, validatePatch } from './config';
+import { centerLoss, crossEntropy, smoothTargets, updatedCenters } from './losses';
+import {
+  type MatchResult,
+  matchingLoss,
+  normalizedIntraClassDistance,
+  SIGMA_FLOOR,
+  unconditionalMatchingLoss,
+} from './matching';
+import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
+import { GuardedOptimizer } from './optimizer';
+import {
+  type Point,
+  RUN_SCHEMA_ID,
+  RUN_SCHEMA_VERSION,
+  type RunEnvironment,
+  type RunEvent,
+  type RunRecord,
+} from './runRecord';
+
+/** Feature variance (mean over dimensions) below this counts as collapsed (spec). */
+export const COLLAPSE_VARIANCE = 1e-10;
+const BN_MOMENTUM = 0.1;
+
+export interface TrainerOptions {
+  runId: string;
+  name: string;
+  config: TrainConfig;
+  data: DatasetSplits;
+  evalSet: EvalSet;
+  environment: RunEnvironment;
+  twin?: { pairId: string; side: 'A' | 'B' };
+  /** Start from this model's weights (twin mode) instead of the seed's. */
+  initFrom?: Model;
+}
+
+export interface LossParts {
+  loss: tf.Scalar;
+  /** Plain cross-entropy on S1 (what "train CE" logs, whatever the method). */
+  ce: tf.Scalar;
+  h1: tf.Tensor2D;
+}
+
+/**
+ * The training objective of one step (spec, "One training step"):
+ * L = CE(S1) [label-smoothed for LSR] + λ_c·center loss [center] + λ·Match [ITRA, ITRA-c].
+ * H2 is computed only when the matching term is on (λ > 0); S1 and S2 share one forward pass
+ * when `concat` is set.
+ */
+export function trainingLoss(
+  model: Model,
+  batch: Batch,
+  cfg: TrainConfig,
+  lambda: number,
+  centers: tf.Tensor2D,
+  opts: { concat: boolean; bnOut?: BatchNormUpdate[]; fixedSigma?: tf.Scalar },
+): LossParts {
+  let h1: tf.Tensor2D;
+  let h2: tf.Tensor2D | null = null;
+  const m1 = batch.x1.shape[0];
+  if (lambda > 0 && opts.concat) {
+    const h = model.features(tf.concat([batch.x1, batch.x2], 0), true, opts.bnOut);
+    h1 = tf.slice(h, [0, 0], [m1, -1]);
+    h2 = tf.slice(h, [m1, 0], [batch.x2.shape[0], -1]);
+  } else {
+    h1 = model.features(batch.x1, true, opts.bnOut);
+    // S2 through its own pass: its batch statistics do not update the running ones.
+    if (lambda > 0) h2 = model.features(batch.x2, true);
+  }
+  const logits = model.logits(h1);
+  const ce = crossEntropy(logits, batch.y1);
+  let loss: tf.Tensor =
+    cfg.method === 'lsr' ? crossEntropy(logits, smoothTargets(batch.y1, cfg.labelSmoothing)) : ce;
+  if (cfg.method === 'center') {
+    loss = tf.add(loss, tf.mul(cfg.centerLambda, centerLoss(h1, batch.y1, centers)));
+  }
+  if (h2) {
+    const m: MatchResult =
+      cfg.method === 'itra'
+        ? unconditionalMatchingLoss(h1, h2, cfg.estimator, opts.fixedSigma)
+        : matchingLoss(h1, h2, batch.y1, batch.y2, cfg.estimator, opts.fixedSigma);
+    loss = tf.add(loss, tf.mul(lambda, m.match));
+  }
+  return { loss: loss as tf.Scalar, ce, h1 };
+}
+
+export interface EvalOutcome {
+  point: Point | null;
+  events: RunEvent[];
+}
+
+export class Trainer {
+  readonly model: Model;
+  readonly record: RunRecord;
+  private readonly optimizer: GuardedOptimizer;
+  private readonly centers: tf.Variable<tf.Rank.R2>;
+  private readonly ceSum: tf.Variable<tf.Rank.R0>;
+  private readonly evalSet: EvalSet;
+  private stepsSinceEval = 0;
+  private collapseReported = false;
+  private warmupReported = false;
+  private cfg: TrainConfig;
+  step = 0;
+  /** False once the run diverged or was stopped. */
+  active = true;
+
+  constructor(opts: TrainerOptions) {
+    this.cfg = { ...opts.config };
+    const { train, test, numClasses } = opts.data;
+    this.evalSet = opts.evalSet;
+    this.model = createModel(
+      this.cfg.model,
+      { height: train.height, width: train.width, channels: train.channels },
+      numClasses,
+      this.cfg.seed,
+    );
+    if (opts.initFrom) copyWeights(opts.initFrom, this.model);
+    this.optimizer = new GuardedOptimizer(
+      this.cfg.optimizer,
+      this.model.params,
+      this.cfg.lr,
+      this.cfg.momentum,
+    );
+    this.centers = tf.tidy(() => tf.variable(tf.zeros([numClasses, this.model.featureDim]), false));
+    this.ceSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    this.record = {
+      schema: RUN_SCHEMA_ID,
+      version: RUN_SCHEMA_VERSION,
+      id: opts.runId,
+      name: opts.name,
+      createdAt: new Date().toISOString(),
+      config: { ...this.cfg },
+      data: {
+        trainSize: train.count,
+        testSize: test.count,
+        evalSize: opts.evalSet.size,
+        split: opts.data.split,
+        splitNote: opts.data.splitNote,
+      },
+      environment: opts.environment,
+      twin: opts.twin,
+      status: 'running',
+      steps: 0,
+      points: [],
+      events: [],
+    };
+  }
+
+  /** The settings in force now (the record's `config` keeps the initial ones). */
+  get config(): Readonly<TrainConfig> {
+    return this.cfg;
+  }
+
+  /** λ in force at the next step: 0 during the warm-up and for methods without matching. */
+  get lambdaEffective(): number {
+    return usesMatching(this.cfg.method) && this.step >= this.cfg.warmup ? this.cfg.lambda : 0;
+  }
+
+  /** One concatenated forward pass for S1 and S2, unless batch norm would mix their statistics. */
+  get concatenatedPass(): boolean {
+    const p = this.cfg.forwardPasses;
+    return p === 'concat' || (p === 'auto' && !this.model.hasBatchNorm);
+  }
+
+  /** Applies a live change from the next step on; returns the 'change' events it recorded. */
+  patch(patch: LivePatch): RunEvent[] {
+    const valid = validatePatch(this.cfg, patch);
+    const events: RunEvent[] = [];
+    for (const [key, to] of Object.entries(valid) as Array<[keyof LivePatch, string | number]>) {
+      const from = this.cfg[key];
+      if (from === to) continue;
+      (this.cfg as Record<string, unknown>)[key] = to;
+      if (key === 'lr') this.optimizer.setLearningRate(to as number);
+      events.push({ kind: 'change', step: this.step, setting: key, from, to });
+    }
+    this.record.events.push(...events);
+    return events;
+  }
+
+  /** Enqueues one training step on `batch`. Reads nothing back. */
+  trainStep(batch: Batch): RunEvent[] {
+    const events: RunEvent[] = [];
+    if (
+      !this.warmupReported &&
+      usesMatching(this.cfg.method) &&
+      this.cfg.warmup > 0 &&
+      this.step === this.cfg.warmup
+    ) {
+      this.warmupReported = true;
+      events.push({ kind: 'warmup-end', step: this.step });
+    }
+    const cfg = this.cfg;
+    const lambda = this.lambdaEffective;
+    const model = this.model;
+    tf.tidy(() => {
+      const kept: { ce?: tf.Scalar; h1?: tf.Tensor2D; bn: BatchNormUpdate[] } = { bn: [] };
+      const { value, grads } = tf.variableGrads(() => {
+        const bnOut: BatchNormUpdate[] = [];
+        const r = trainingLoss(model, batch, cfg, lambda, this.centers, {
+          concat: this.concatenatedPass,
+          bnOut,
+        });
+        kept.ce = tf.keep(r.ce);
+        if (cfg.method === 'center') kept.h1 = tf.keep(r.h1);
+        kept.bn = bnOut.map((u) => ({
+          ...u,
+          mean: tf.keep(u.mean),
+          variance: tf.keep(u.variance),
+        }));
+        return r.loss;
+      }, model.params);
+      const extra: Array<[tf.Variable, tf.Tensor]> = [];
+      if (kept.h1)
+        extra.push([
+          this.centers,
+          updatedCenters(this.centers, kept.h1, batch.y1, cfg.centerAlpha),
+        ]);
+      for (const u of kept.bn) {
+        extra.push([
+          u.runningMean,
+          tf.add(tf.mul(1 - BN_MOMENTUM, u.runningMean), tf.mul(BN_MOMENTUM, u.mean)),
+        ]);
+        extra.push([
+          u.runningVar,
+          tf.add(tf.mul(1 - BN_MOMENTUM, u.runningVar), tf.mul(BN_MOMENTUM, u.variance)),
+        ]);
+      }
+      this.optimizer.apply(
+        model.params.map((p) => grads[p.name]),
+        value,
+        extra,
+      );
+      this.ceSum.assign(tf.add(this.ceSum, kept.ce!));
+      tf.dispose([kept.ce, kept.h1, ...kept.bn.flatMap((u) => [u.mean, u.variance])]);
+    });
+    this.step++;
+    this.stepsSinceEval++;
+    this.record.steps = this.step;
+    this.record.events.push(...events);
+    return events;
+  }
+
+  /**
+   * Evaluates on the fixed test subset and on the features of `batch` (the current S1, S2, no
+   * gradient), with one asynchronous read. Detects divergence and collapse.
+   */
+  async evaluate(
+    batch: Batch,
+    timing: { epoch: number; samplesPerSec: number | null; wallMs: number },
+  ): Promise<EvalOutcome> {
+    const cfg = this.cfg;
+    const model = this.model;
+    const packed = tf.tidy(() => {
+      let ceTotal: tf.Tensor = tf.scalar(0);
+      let correct: tf.Tensor = tf.scalar(0);
+      for (const { x, y } of this.evalSet.batches) {
+        const logits = model.logits(model.features(x, false));
+        ceTotal = tf.add(ceTotal, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))));
+        correct = tf.add(
+          correct,
+          tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')),
+        );
+      }
+      const h1 = model.features(batch.x1, false);
+      const h2 = model.features(batch.x2, false);
+      const m =
+        cfg.method === 'itra'
+          ? unconditionalMatchingLoss(h1, h2, cfg.estimator)
+          : matchingLoss(h1, h2, batch.y1, batch.y2, cfg.estimator);
+      const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
+      const n = Math.max(1, this.evalSet.size);
+      return tf.stack([
+        tf.div(ceTotal, n),
+        tf.div(correct, n),
+        tf.div(this.ceSum, Math.max(1, this.stepsSinceEval)),
+        m.match,
+        m.sigma,
+        normalizedIntraClassDistance(h1, h2, batch.y1, batch.y2),
+        featVar,
+        this.optimizer.healthy,
+        this.optimizer.finiteSteps,
+      ]);
+    });
+    const v = await packed.data();
+    packed.dispose();
+    tf.tidy(() => this.ceSum.assign(tf.scalar(0)));
+    this.stepsSinceEval = 0;
+    const [testCE, testAcc, trainCE, match, sigma, intra, featVar, healthy, finiteSteps] =
+      Array.from(v);
+    const events: RunEvent[] = [];
+    if (healthy < 0.5) {
+      const at = Math.round(finiteSteps) + 1;
+      events.push({
+        kind: 'diverged',
+        step: at,
+        detail: `The loss or the parameters became NaN or infinite at step ${at} (learning rate ${cfg.lr}). The parameters keep their last finite values.`,
+      });
+      this.active = false;
+      this.record.status = 'diverged';
+      this.record.events.push(...events);
+      return { point: null, events };
+    }
+    if (!this.collapseReported && (featVar < COLLAPSE_VARIANCE || sigma <= SIGMA_FLOOR * 1.0001)) {
+      this.collapseReported = true;
+      events.push({
+        kind: 'collapsed',
+        step: this.step,
+        detail:
+          `Features collapsed (variance ${featVar.toExponential(2)}, σ ${sigma.toExponential(2)}): every input maps to nearly the same feature vector. ` +
+          'The biased MMD estimator rewards "all features equal" before cross-entropy has made the features class-dependent. ' +
+          'Use a longer warm-up, a smaller λ, or the unbiased estimator.',
+      });
+    }
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    const point: Point = {
+      step: this.step,
+      epoch: timing.epoch,
+      intraDist: finite(intra),
+      testAcc: finite(testAcc),
+      testCE: finite(testCE),
+      trainCE: finite(trainCE),
+      match: finite(match),
+      sigma: finite(sigma),
+      lambdaEff: this.lambdaEffective,
+      method: cfg.method,
+      samplesPerSec: timing.samplesPerSec,
+      wallMs: timing.wallMs,
+    };
+    this.record.points.push(point);
+    this.record.events.push(...events);
+    return { point, events };
+  }
+
+  /** Resolves when the queued training work is done (a one-scalar read). */
+  async flush(): Promise<void> {
+    await this.ceSum.data();
+  }
+
+  /** Parameter values, for snapshots (device-loss recovery) and tests. */
+  async readWeights(): Promise<Float32Array[]> {
+    return Promise.all(
+      [...this.model.params, ...this.model.state].map((p) => p.data() as Promise<Float32Array>),
+    );
+  }
+
+  /** Restores parameter values read by `readWeights` (optimizer slots restart at zero). */
+  writeWeights(values: Float32Array[]): void {
+    const vars = [...this.model.params, ...this.model.state];
+    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape))));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+    tf.dispose([this.centers, this.ceSum]);
+  }
+}

@@ -1,0 +1,264 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: owns TensorFlow.js, the parsed dataset and the training session.
+ * Speaks only the messages of src/protocol.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSplits } from '../data/dataset';
+import { isDatasetError } from '../data/errors';
+import { datasetSamples, parseDatasetFiles } from '../data/parse';
+import { ConfigError } from '../engine/config';
+import { ModelError } from '../engine/models';
+import { TrainingSession } from '../engine/session';
+import {
+  assertNever,
+  type BackendInfo,
+  type BackendName,
+  type ErrorCode,
+  type FromWorker,
+  type StartRequest,
+  type ToWorker,
+} from '../protocol';
+import { chooseBackend, destroyDevice, watchDeviceLoss } from './backend';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const SAMPLES_PER_CLASS = 8;
+
+let backendInfo: BackendInfo | null = null;
+let dataset: DatasetSplits | null = null;
+let session: TrainingSession | null = null;
+let deviceLost = false;
+
+function post(msg: FromWorker, transfer: Transferable[] = []) {
+  self.postMessage(msg, transfer);
+}
+
+function postError(code: ErrorCode, message: string, hint?: string, fatal = false, runId?: string) {
+  post({ type: 'error', code, message, hint, fatal, runId });
+}
+
+/** Backends to skip, from the page URL (?backend=wasm forces wasm, for tests and users). */
+function skippedBackends(): BackendName[] {
+  const forced = new URL(self.location.href).searchParams.get('backend') as BackendName | null;
+  if (!forced) return [];
+  const order: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+  return order.slice(0, Math.max(0, order.indexOf(forced)));
+}
+
+async function init() {
+  try {
+    backendInfo = await chooseBackend(skippedBackends());
+    deviceLost = false;
+    watchDeviceLoss(onDeviceLost);
+    post({ type: 'ready', info: backendInfo });
+  } catch (e) {
+    postError(
+      'backend-init',
+      (e as Error).message,
+      'Try a current Chrome or Edge; WebGPU is fastest.',
+      true,
+    );
+  }
+}
+
+/**
+ * The GPU device is gone (driver reset, tab in background too long, or a test's destroy()).
+ * The run stops with its curves kept; the backend is rebuilt so the user can train again.
+ */
+async function onDeviceLost(message: string) {
+  if (deviceLost) return;
+  deviceLost = true;
+  const s = session;
+  const runIds = s ? s.records.map((r) => r.id) : [];
+  const step = s?.step ?? 0;
+  s?.stop();
+  for (const id of runIds) {
+    post({ type: 'events', runId: id, events: [{ kind: 'device-lost', step, detail: message }] });
+  }
+  postError(
+    'device-lost',
+    `The GPU device was lost at step ${step} (${message}). The curves recorded so far are kept.`,
+    'The worker is restarting the GPU backend; press Train to start a new run.',
+    false,
+    runIds[0],
+  );
+  try {
+    tf.removeBackend('webgpu');
+    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const gpu = (
+      navigator as unknown as {
+        gpu: { requestAdapter(): Promise<{ requestDevice(): Promise<unknown> } | null> };
+      }
+    ).gpu;
+    const adapter = await gpu.requestAdapter();
+    if (adapter) {
+      const device = await adapter.requestDevice();
+      tf.registerBackend('webgpu', () => new WebGPUBackend(device as never));
+    }
+    backendInfo = await chooseBackend(adapter ? [] : ['webgpu']);
+    deviceLost = false;
+    watchDeviceLoss(onDeviceLost);
+    post({ type: 'backend-changed', info: backendInfo });
+  } catch (e) {
+    postError(
+      'device-lost',
+      `Could not restart a backend after the device loss: ${(e as Error).message}`,
+      'Reload the page.',
+      true,
+    );
+  }
+}
+
+async function loadDataset(msg: Extract<ToWorker, { type: 'load-dataset' }>) {
+  try {
+    post({ type: 'progress', task: 'Parsing dataset', done: 0, total: 1 });
+    const splits = await parseDatasetFiles({
+      id: msg.data.id,
+      files: msg.data.files,
+      carve: msg.data.carve,
+    });
+    dataset = splits;
+    const samples = datasetSamples(splits, SAMPLES_PER_CLASS);
+    post({ type: 'progress', task: 'Parsing dataset', done: 1, total: 1 });
+    post(
+      {
+        type: 'dataset-loaded',
+        id: splits.id,
+        trainSize: splits.train.count,
+        testSize: splits.test.count,
+        split: splits.split,
+        splitNote: splits.splitNote,
+        samples,
+      },
+      [samples.images.buffer],
+    );
+  } catch (e) {
+    const err = e as Error;
+    postError('dataset', err.message, isDatasetError(e) ? e.hint : undefined);
+  }
+}
+
+async function start(request: StartRequest) {
+  if (session) {
+    postError('config', 'A session is already running; stop it first.');
+    return;
+  }
+  if (!dataset || !backendInfo) {
+    postError('dataset', 'No dataset is loaded yet.', 'Load or open a dataset first.');
+    return;
+  }
+  let s: TrainingSession;
+  try {
+    s = new TrainingSession({
+      runIds: request.runIds,
+      names: request.names,
+      config: request.config,
+      twinB: request.twinB,
+      data: dataset,
+      environment: {
+        backend: backendInfo.backend,
+        adapter: backendInfo.adapter
+          ? [
+              backendInfo.adapter.vendor,
+              backendInfo.adapter.architecture,
+              backendInfo.adapter.description,
+            ]
+              .filter(Boolean)
+              .join(' · ')
+          : undefined,
+        runtime: navigator.userAgent,
+        tfjsVersion: tf.version.tfjs,
+      },
+      listener: {
+        onPoint: (runId, point) => post({ type: 'points', runId, points: [point] }),
+        onEvents: (runId, events) => {
+          post({ type: 'events', runId, events });
+          for (const ev of events) {
+            if (ev.kind === 'collapsed') postError('collapsed', ev.detail, undefined, false, runId);
+            if (ev.kind === 'diverged') {
+              postError(
+                'diverged',
+                ev.detail,
+                'Lower the learning rate and train again; the curves so far are kept.',
+                false,
+                runId,
+              );
+            }
+          }
+        },
+        onStatus: (runId, status, step) => post({ type: 'status', runId, status, step }),
+        onSpeed: (sp) => post({ type: 'speed', ...sp }),
+      },
+    });
+  } catch (e) {
+    const code: ErrorCode =
+      e instanceof ConfigError || e instanceof ModelError ? 'config' : 'internal';
+    postError(code, (e as Error).message);
+    return;
+  }
+  session = s;
+  post({ type: 'started', runs: structuredClone(s.records) });
+  try {
+    const records = await s.run();
+    post({ type: 'finished', runs: structuredClone(records) });
+  } catch (e) {
+    const records = s.records.map((r) => ({ ...r, status: 'error' as const }));
+    if (!deviceLost)
+      postError(
+        'internal',
+        `Training stopped: ${(e as Error).message}`,
+        'The curves so far are kept.',
+      );
+    post({ type: 'finished', runs: structuredClone(records) });
+  } finally {
+    s.dispose();
+    if (session === s) session = null;
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'init':
+      void init();
+      break;
+    case 'load-dataset':
+      void loadDataset(msg);
+      break;
+    case 'start':
+      void start(msg.request);
+      break;
+    case 'patch':
+      try {
+        session?.patch(msg.patch, msg.side);
+      } catch (e) {
+        postError('config', (e as Error).message);
+      }
+      break;
+    case 'pause':
+      session?.pause();
+      break;
+    case 'resume':
+      session?.resume();
+      break;
+    case 'step':
+      session?.singleStep();
+      break;
+    case 'stop':
+      session?.stop();
+      break;
+    case 'simulate-device-loss':
+      if (!destroyDevice()) postError('internal', 'Not on WebGPU: there is no device to lose.');
+      break;
+    default:
+      assertNever(msg);
+  }
+};
+
+self.addEventListener('unhandledrejection', (ev) => {
+  postError(
+    'internal',
+    `Unexpected error in the worker: ${String(ev.reason?.message ?? ev.reason)}`,
+  );
+});
