@@ -1,0 +1,192 @@
+/**
+ * Headless training on the same engine as the browser worker (Node, wasm backend by default).
+ *
+ *   npm run train -- --dataset kmnist --data-dir ../shared/datasets/kmnist --carve \
+ *     --method itra-c --lambda 0.8 --warmup 100 --model tiny --steps 400 --out run.json
+ *
+ * Progress on stderr, a one-line summary at the end, the run record (same JSON schema the UI
+ * exports) in --out.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { cacheDir } from '../server/cache';
+import type { DatasetId } from '../src/data/dataset';
+import { readDatasetDir } from '../src/data/nodeFiles';
+import { parseDatasetFiles } from '../src/data/parse';
+import {
+  DATASET_IDS,
+  DEFAULT_CONFIG,
+  type TrainConfig,
+  validateConfig,
+} from '../src/engine/config';
+import { setupNodeBackend } from '../src/engine/nodeBackend';
+import type { Point } from '../src/engine/runRecord';
+import { TrainingSession } from '../src/engine/session';
+
+const HELP = `Usage: npm run train -- [options]
+
+  --dataset kmnist|fmnist|cifar10   (default fmnist)
+  --data-dir DIR        folder with the official files (default: the cache of \`npm run data\`)
+  --carve               carve train/test from the one split present (KMNIST in ../shared has
+                        only t10k: first 8,000 train, last 2,000 test)
+  --method vanilla|itra|itra-c|lsr|center   (default itra-c)
+  --lambda L            ITRA λ (default: the paper's for the dataset, e.g. 0.8 KMNIST)
+  --estimator biased|unbiased   MMD estimator (default biased, the paper's)
+  --warmup N            vanilla steps before λ applies (default 200)
+  --model tiny|small|resnet     (default small)
+  --steps N             (default 300)
+  --eval-every N        (default 50)      --eval-size N   (default 2000)
+  --batch-size N        m1 (default 64)   --batch-size2 N  m2 (default = m1)
+  --lr X  --momentum X  --optimizer sgd|adam  --seed N
+  --backend wasm|cpu    (default wasm)
+  --out FILE            write the run record (JSON)
+  --quiet               no progress bar
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`train: ${message}\n`);
+  process.exit(2);
+}
+
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        dataset: { type: 'string', default: 'fmnist' },
+        'data-dir': { type: 'string' },
+        carve: { type: 'boolean', default: false },
+        method: { type: 'string' },
+        lambda: { type: 'string' },
+        estimator: { type: 'string' },
+        warmup: { type: 'string' },
+        model: { type: 'string' },
+        steps: { type: 'string', default: '300' },
+        'eval-every': { type: 'string' },
+        'eval-size': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'batch-size2': { type: 'string' },
+        lr: { type: 'string' },
+        momentum: { type: 'string' },
+        optimizer: { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string', default: 'wasm' },
+        out: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (e) {
+    fail(
+      `${(e as Error).message} (negative numbers need the = form, e.g. --lambda=-1; see --help)`,
+    );
+  }
+})();
+const a = parsed.values;
+
+if (a.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const num = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
+  return n;
+};
+
+if (!(DATASET_IDS as readonly string[]).includes(a.dataset)) {
+  fail(`unknown dataset "${a.dataset}": use ${DATASET_IDS.join(', ')}`);
+}
+const dataset = a.dataset as DatasetId;
+const PAPER_LAMBDA = { kmnist: 0.8, fmnist: 0.6, cifar10: 0.8 } as const;
+const batchSize = num('batch-size', a['batch-size']) ?? DEFAULT_CONFIG.batchSize;
+const raw: Record<string, unknown> = {
+  ...DEFAULT_CONFIG,
+  dataset,
+  model: a.model ?? DEFAULT_CONFIG.model,
+  method: a.method ?? DEFAULT_CONFIG.method,
+  lambda: num('lambda', a.lambda) ?? PAPER_LAMBDA[dataset],
+  estimator: a.estimator ?? DEFAULT_CONFIG.estimator,
+  warmup: num('warmup', a.warmup) ?? DEFAULT_CONFIG.warmup,
+  maxSteps: num('steps', a.steps),
+  evalEvery: num('eval-every', a['eval-every']) ?? DEFAULT_CONFIG.evalEvery,
+  evalSize: num('eval-size', a['eval-size']) ?? DEFAULT_CONFIG.evalSize,
+  batchSize,
+  batchSize2: num('batch-size2', a['batch-size2']) ?? batchSize,
+  lr: num('lr', a.lr) ?? DEFAULT_CONFIG.lr,
+  momentum: num('momentum', a.momentum) ?? DEFAULT_CONFIG.momentum,
+  optimizer: a.optimizer ?? DEFAULT_CONFIG.optimizer,
+  seed: num('seed', a.seed) ?? DEFAULT_CONFIG.seed,
+};
+let config: TrainConfig;
+try {
+  // Refuse bad settings before loading anything.
+  config = validateConfig(raw);
+} catch (e) {
+  fail((e as Error).message);
+}
+if (config.maxSteps < 1) fail('--steps must be at least 1');
+if (a.backend !== 'wasm' && a.backend !== 'cpu')
+  fail(`--backend must be wasm or cpu, got "${a.backend}"`);
+
+const dataDir = a['data-dir'] ?? cacheDir(dataset);
+const files = await readDatasetDir(dataset, dataDir).catch((e: Error) => fail(e.message));
+const data = await parseDatasetFiles({ id: dataset, files, carve: a.carve }).catch((e: Error) =>
+  fail(`${e.message}${'hint' in e && e.hint ? `\n  ${e.hint}` : ''}`),
+);
+const backend = await setupNodeBackend(a.backend);
+
+const tty = process.stderr.isTTY && !a.quiet;
+let last: Point | null = null;
+const bar = (step: number) => {
+  const width = 30;
+  const filled = Math.round((step / config.maxSteps) * width);
+  const acc = last?.testAcc != null ? ` · test acc ${(last.testAcc * 100).toFixed(1)}%` : '';
+  const sps = last?.samplesPerSec != null ? ` · ${Math.round(last.samplesPerSec)} samples/s` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${config.maxSteps}${acc}${sps}`;
+};
+
+const started = performance.now();
+const session = new TrainingSession({
+  runIds: [`cli-${Date.now().toString(36)}`],
+  names: [
+    `${dataset} ${config.model} ${config.method}${config.method.startsWith('itra') ? ` λ=${config.lambda}` : ''}`,
+  ],
+  config,
+  data,
+  environment: { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version.tfjs },
+  // setImmediate lets Ctrl-C and stderr writes through between steps.
+  yieldToHost: () => new Promise((r) => setImmediate(r)),
+  listener: {
+    onPoint: (_id, p) => {
+      last = p;
+      if (tty) process.stderr.write(`\r${bar(p.step)}`);
+      else if (!a.quiet) process.stderr.write(`${bar(p.step)}\n`);
+    },
+    onEvents: (_id, events) => {
+      for (const e of events) {
+        if (e.kind === 'change') continue;
+        process.stderr.write(
+          `${tty ? '\n' : ''}[step ${e.step}] ${e.kind}${'detail' in e ? `: ${e.detail}` : ''}\n`,
+        );
+      }
+    },
+  },
+});
+process.on('SIGINT', () => session.stop());
+const [record] = await session.run();
+session.dispose();
+if (tty) process.stderr.write('\n');
+const msPerStep = (performance.now() - started) / Math.max(1, record.steps);
+if (a.out) writeFileSync(a.out, `${JSON.stringify(record, null, 1)}\n`);
+const p = record.points.at(-1);
+const f = (x: number | null | undefined, d = 3) => (x == null ? 'n/a' : x.toFixed(d));
+process.stdout.write(
+  `${record.name} [${backend}${data.split === 'carved' ? ', carved split' : ''}]: ${record.status} after ${record.steps} steps · ` +
+    `test acc ${f(p?.testAcc == null ? null : p.testAcc * 100, 2)}% · test CE ${f(p?.testCE)} · intra-class dist ${f(p?.intraDist)} · ` +
+    `${msPerStep.toFixed(0)} ms/step${a.out ? ` → ${a.out}` : ''}\n`,
+);
+process.exit(record.status === 'diverged' ? 1 : 0);
