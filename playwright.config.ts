@@ -1,0 +1,31 @@
+import { defineConfig } from '@playwright/test';
+import { BASE_URL, chromiumPath, PREVIEW_PORT, WEBGPU_ARGS } from './e2e/browser';
+
+/**
+ * e2e against the built app served by `vite preview` on 127.0.0.1 (WebGPU needs a secure
+ * context: localhost counts). One worker: SwiftShader WebGPU uses every core.
+ */
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  globalSetup: './e2e/globalSetup.ts',
+  use: {
+    baseURL: BASE_URL,
+    viewport: { width: 1280, height: 900 },
+    launchOptions: { executablePath: chromiumPath(), args: WEBGPU_ARGS },
+    trace: 'off',
+  },
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
+    url: BASE_URL,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+    env: { ITRA_DATA_CACHE: process.env.ITRA_DATA_CACHE ?? '.data-cache' },
+  },
+});

@@ -1,0 +1,429 @@
+/**
+ * Getting a dataset's official files into the page: IndexedDB cache first, then a download
+ * with progress, cancel (AbortSignal) and resume (Range), from the publisher where the
+ * registry says a page may fetch it (https + CORS), else from the app's own
+ * `/data/<id>/<file>` endpoint (server/datasetServer.ts). Every file is verified before it
+ * is cached or returned.
+ */
+import type { RawDatasetFiles } from '../protocol';
+import { type CachedFileMeta, type DatasetFileCache, defaultCache } from './browserCache';
+import type { DatasetId } from './dataset';
+import { DatasetError, isDatasetError, OFFLINE_HINT } from './errors';
+import { type Verification, verifyDatasetFile } from './parse';
+import { DATASETS, type FileSlot, matchOfficialName, officialUrls } from './registry';
+
+export interface DownloadProgress {
+  id: DatasetId;
+  file: string;
+  url: string;
+  /** Bytes of this file received so far (a resumed part included). */
+  loaded: number;
+  /** This file's size when known. */
+  total?: number;
+  /** 0..100 when the size is known. */
+  percent?: number;
+  /** Position of this file among those being loaded, from 0. */
+  fileIndex: number;
+  fileCount: number;
+  phase: 'cache' | 'download' | 'verify';
+}
+
+export interface FetchOptions {
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+  cache?: DatasetFileCache;
+  /** Where the app is served, for `<appBase>data/<id>/<file>`; default Vite's BASE_URL. */
+  appBase?: string;
+  /** Publisher URLs a page may fetch; default from the registry (tests override it). */
+  browserUrls?: (id: DatasetId, name: string) => string[];
+  /** Non-fatal problems, e.g. no room in the cache. */
+  onWarning?: (message: string) => void;
+  fetchImpl?: typeof fetch;
+}
+
+function defaultAppBase(): string {
+  const env = (import.meta as { env?: { BASE_URL?: string } }).env;
+  return env?.BASE_URL ?? '/';
+}
+
+/** The app endpoint for one file. */
+export function appFileUrl(id: DatasetId, name: string, appBase = defaultAppBase()): string {
+  return `${appBase.endsWith('/') ? appBase : `${appBase}/`}data/${id}/${encodeURIComponent(name)}`;
+}
+
+const aborted = (name: string, url?: string) =>
+  new DatasetError(
+    'aborted',
+    `Download of ${name} cancelled. It resumes where it stopped next time.`,
+    {
+      file: name,
+      urls: url ? [url] : undefined,
+    },
+  );
+
+/** Reads a JSON error body from the app endpoint ({error, url, hint}) when there is one. */
+async function serverReason(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: string };
+    if (body.error) return `HTTP ${res.status}: ${body.error.split('\n')[0]}`;
+  } catch {
+    // not JSON
+  }
+  return `HTTP ${res.status} ${res.statusText}`.trim();
+}
+
+/**
+ * Downloads one URL, resuming a kept partial download of the same URL with a Range request.
+ * On failure after some bytes, keeps them for next time.
+ */
+async function download(
+  id: DatasetId,
+  name: string,
+  url: string,
+  opts: FetchOptions & { cache: DatasetFileCache; fileIndex: number; fileCount: number },
+  resume = true,
+): Promise<ArrayBuffer> {
+  const doFetch = opts.fetchImpl ?? fetch;
+  const pkey = `${id}/${name}`;
+  let partial = resume ? await opts.cache.getPartial(pkey).catch(() => undefined) : undefined;
+  if (partial && partial.url !== url) partial = undefined;
+  const headers: Record<string, string> = {};
+  // Only Range (CORS-safelisted); If-Range would force a preflight on the publisher. We
+  // compare the ETag ourselves instead.
+  if (partial) headers.Range = `bytes=${partial.data.byteLength}-`;
+  let res: Response;
+  try {
+    res = await doFetch(url, { signal: opts.signal, headers, cache: 'no-store' });
+  } catch (e) {
+    if (opts.signal?.aborted) throw aborted(name, url);
+    throw e;
+  }
+  let offset = 0;
+  let head: Uint8Array | undefined;
+  if (partial && res.status === 206) {
+    const m = /bytes (\d+)-\d+\/(\d+|\*)/.exec(res.headers.get('content-range') ?? '');
+    const etag = res.headers.get('etag') ?? undefined;
+    if (
+      m &&
+      Number(m[1]) === partial.data.byteLength &&
+      (!partial.etag || !etag || etag === partial.etag)
+    ) {
+      offset = partial.data.byteLength;
+      head = new Uint8Array(partial.data);
+    } else {
+      // Different file or range: start over.
+      await res.body?.cancel();
+      await opts.cache.deletePartial(pkey).catch(() => {});
+      return download(id, name, url, opts, false);
+    }
+  } else if (partial && res.status === 416) {
+    await opts.cache.deletePartial(pkey).catch(() => {});
+    await res.body?.cancel();
+    return download(id, name, url, opts, false);
+  } else if (!res.ok) {
+    throw new Error(await serverReason(res));
+  } else if (partial) {
+    await opts.cache.deletePartial(pkey).catch(() => {});
+  }
+  const length = Number(res.headers.get('content-length'));
+  const total = Number.isFinite(length) && length > 0 ? offset + length : undefined;
+  const etag = res.headers.get('etag') ?? undefined;
+  const resumable = res.status === 206 || res.headers.get('accept-ranges') === 'bytes';
+  const chunks: Uint8Array[] = head ? [head] : [];
+  let loaded = offset;
+  const report = () =>
+    opts.onProgress?.({
+      id,
+      file: name,
+      url,
+      loaded,
+      total,
+      percent: total ? (100 * loaded) / total : undefined,
+      fileIndex: opts.fileIndex,
+      fileCount: opts.fileCount,
+      phase: 'download',
+    });
+  report();
+  const keep = async () => {
+    if (!resumable || loaded <= offset || loaded === total) return;
+    const data = concat(chunks, loaded);
+    await opts.cache
+      .putPartial({ key: pkey, url, data, etag, total, savedAt: Date.now() })
+      .catch((e) => opts.onWarning?.((e as Error).message));
+  };
+  try {
+    if (!res.body) throw new Error('empty response body');
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      report();
+    }
+  } catch (e) {
+    await keep();
+    if (opts.signal?.aborted) throw aborted(name, url);
+    throw new Error(
+      `connection lost after ${loaded} bytes${resumable ? ' (kept for resume)' : ''}: ${(e as Error).message}`,
+    );
+  }
+  if (total !== undefined && loaded !== total) {
+    await keep();
+    throw new Error(`got ${loaded} of ${total} bytes${resumable ? ' (kept for resume)' : ''}`);
+  }
+  if (partial || offset > 0) await opts.cache.deletePartial(pkey).catch(() => {});
+  return concat(chunks, loaded);
+}
+
+function concat(chunks: Uint8Array[], total: number): ArrayBuffer {
+  if (
+    chunks.length === 1 &&
+    chunks[0].byteOffset === 0 &&
+    chunks[0].byteLength === chunks[0].buffer.byteLength
+  ) {
+    return chunks[0].buffer as ArrayBuffer;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out.buffer;
+}
+
+export interface FetchedFile {
+  name: string;
+  data: ArrayBuffer;
+  url: string;
+  verification: Verification;
+}
+
+/**
+ * Downloads and verifies one file, trying each URL in turn. Fails with DatasetError
+ * ('network' or 'checksum') naming every URL tried and the ways out, or 'aborted'.
+ */
+export async function fetchDatasetFile(
+  id: DatasetId,
+  name: string,
+  urls: string[],
+  opts: FetchOptions & { cache?: DatasetFileCache; fileIndex?: number; fileCount?: number } = {},
+): Promise<FetchedFile> {
+  const cache = opts.cache ?? defaultCache();
+  const failures: string[] = [];
+  let lastChecksum: DatasetError | undefined;
+  for (const url of urls) {
+    if (opts.signal?.aborted) throw aborted(name, url);
+    try {
+      const data = await download(id, name, url, {
+        ...opts,
+        cache,
+        fileIndex: opts.fileIndex ?? 0,
+        fileCount: opts.fileCount ?? 1,
+      });
+      opts.onProgress?.({
+        id,
+        file: name,
+        url,
+        loaded: data.byteLength,
+        total: data.byteLength,
+        percent: 100,
+        fileIndex: opts.fileIndex ?? 0,
+        fileCount: opts.fileCount ?? 1,
+        phase: 'verify',
+      });
+      const verification = await verifyDatasetFile(id, name, data);
+      return { name, data, url, verification };
+    } catch (e) {
+      if (isDatasetError(e) && e.code === 'aborted') throw e;
+      if (isDatasetError(e) && e.code === 'checksum') {
+        lastChecksum = e;
+        failures.push(`${url}: checksum mismatch`);
+        continue;
+      }
+      failures.push(`${url}: ${(e as Error).message ?? String(e)}`);
+    }
+  }
+  if (lastChecksum && failures.every((f) => f.endsWith('checksum mismatch'))) throw lastChecksum;
+  throw new DatasetError(
+    'network',
+    `Could not download ${name} (${DATASETS[id].name}). Tried:\n  ${failures.join('\n  ')}\n${OFFLINE_HINT}`,
+    { file: name, urls, reasons: failures, hint: OFFLINE_HINT },
+  );
+}
+
+/** What loadDataset returns: ready to post as RawDatasetFiles (transfer the buffers). */
+export interface LoadedDataset extends RawDatasetFiles {
+  /** Where each file came from: 'cache' or the URL. */
+  sources: Record<string, string>;
+  /** Official files that could not be had (the split is then carved). */
+  missing: string[];
+  /** Files that no checksum covers (validated by parsing only). */
+  unverified: string[];
+}
+
+interface ServerListing {
+  files: { name: string }[];
+}
+
+async function appListing(id: DatasetId, opts: FetchOptions): Promise<ServerListing | undefined> {
+  try {
+    const res = await (opts.fetchImpl ?? fetch)(appFileUrl(id, '', opts.appBase), {
+      signal: opts.signal,
+      cache: 'no-store',
+      headers: { Accept: 'application/json' },
+    });
+    if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
+    return (await res.json()) as ServerListing;
+  } catch {
+    // Static hosting (no dev server) or offline: fall through to the publisher.
+    return undefined;
+  }
+}
+
+/**
+ * Loads a dataset's official files: from the browser cache, else downloaded (publisher
+ * via CORS where allowed, the app's /data endpoint otherwise), verified and cached. If one
+ * split cannot be had but the other is complete and `allowCarve` (default true), returns
+ * with `carve: true` and the missing files listed; otherwise throws the download error.
+ */
+export async function loadDataset(
+  id: DatasetId,
+  opts: FetchOptions & { allowCarve?: boolean } = {},
+): Promise<LoadedDataset> {
+  const info = DATASETS[id];
+  const cache = opts.cache ?? defaultCache();
+  const browserUrls = opts.browserUrls ?? ((i: DatasetId, n: string) => officialUrls(i, n, true));
+  const files: Record<string, ArrayBuffer> = {};
+  const sources: Record<string, string> = {};
+  const unverified: string[] = [];
+  const got = new Set<FileSlot>();
+  const fileCount = info.files.length;
+
+  // 1. The cache: any cached spelling of each official file.
+  let cached: CachedFileMeta[] = [];
+  try {
+    cached = await cache.list(id);
+  } catch (e) {
+    opts.onWarning?.((e as Error).message);
+  }
+  for (const c of cached) {
+    const m = matchOfficialName(id, c.name);
+    if (!m) continue;
+    // CIFAR-10 may be cached as the archive or as loose batches: take the archive if present.
+    if (
+      m.batch &&
+      cached.some(
+        (o) =>
+          o.name !== c.name &&
+          !matchOfficialName(id, o.name)?.batch &&
+          matchOfficialName(id, o.name)?.file.slot === 'archive',
+      )
+    )
+      continue;
+    if (!m.batch && got.has(m.file.slot)) continue;
+    const file = await cache.get(id, c.name).catch(() => undefined);
+    if (!file) continue;
+    files[file.name] = file.data;
+    sources[file.name] = 'cache';
+    if (file.verified === 'unverified') unverified.push(file.name);
+    got.add(m.file.slot);
+    opts.onProgress?.({
+      id,
+      file: file.name,
+      url: 'cache',
+      loaded: file.bytes,
+      total: file.bytes,
+      percent: 100,
+      fileIndex: info.files.indexOf(m.file),
+      fileCount,
+      phase: 'cache',
+    });
+  }
+
+  // 2. Downloads for the rest.
+  const todo = info.files.filter((f) => !got.has(f.slot));
+  const listing = todo.length > 0 ? await appListing(id, opts) : undefined;
+  const errors: DatasetError[] = [];
+  for (const f of todo) {
+    const i = info.files.indexOf(f);
+    // Prefer what the app server already holds; else the publisher (CORS), then the app
+    // server, which downloads server-side.
+    const local = listing?.files.find((l) => matchOfficialName(id, l.name)?.file.slot === f.slot);
+    const name = local?.name ?? f.name;
+    const urls = local
+      ? [appFileUrl(id, name, opts.appBase)]
+      : [...browserUrls(id, f.name), appFileUrl(id, f.name, opts.appBase)];
+    try {
+      const r = await fetchDatasetFile(id, name, urls, { ...opts, cache, fileIndex: i, fileCount });
+      files[name] = r.data;
+      sources[name] = r.url;
+      if (r.verification.status === 'unverified') unverified.push(name);
+      got.add(f.slot);
+      try {
+        await cache.put({
+          id,
+          name,
+          data: r.data,
+          bytes: r.data.byteLength,
+          md5: r.verification.md5,
+          verified: r.verification.status,
+          source: r.url,
+          savedAt: Date.now(),
+        });
+      } catch (e) {
+        opts.onWarning?.((e as Error).message);
+      }
+    } catch (e) {
+      if (!isDatasetError(e) || e.code === 'aborted') throw e;
+      errors.push(e);
+    }
+  }
+
+  const missing = info.files.filter((f) => !got.has(f.slot)).map((f) => f.name);
+  if (missing.length === 0) return { id, files, sources, missing, unverified };
+  const complete = (a: FileSlot, b: FileSlot) => got.has(a) && got.has(b);
+  const oneSplit =
+    info.format === 'idx' &&
+    (complete('trainImages', 'trainLabels') || complete('testImages', 'testLabels'));
+  if (oneSplit && (opts.allowCarve ?? true)) {
+    for (const e of errors) opts.onWarning?.(e.message);
+    return { id, files, sources, missing, unverified, carve: true };
+  }
+  throw errors[0];
+}
+
+/** Adds files the user picked ("Open files…") to the cache after verifying them; returns them. */
+export async function importUserFiles(
+  id: DatasetId,
+  picked: { name: string; data: ArrayBuffer }[],
+  cache: DatasetFileCache = defaultCache(),
+): Promise<{ files: Record<string, ArrayBuffer>; unverified: string[]; ignored: string[] }> {
+  const files: Record<string, ArrayBuffer> = {};
+  const unverified: string[] = [];
+  const ignored: string[] = [];
+  for (const p of picked) {
+    const m = matchOfficialName(id, p.name);
+    if (!m) {
+      ignored.push(p.name);
+      continue;
+    }
+    const v = await verifyDatasetFile(id, p.name, p.data);
+    if (v.status === 'unverified') unverified.push(p.name);
+    files[p.name] = p.data;
+    await cache
+      .put({
+        id,
+        name: p.name,
+        data: p.data,
+        bytes: p.data.byteLength,
+        md5: v.md5,
+        verified: v.status,
+        source: 'file',
+        savedAt: Date.now(),
+      })
+      .catch(() => {});
+  }
+  return { files, unverified, ignored };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../engine/config';
+import { makeBundle, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
+import {
+  bundleFileName,
+  importMessage,
+  type LibraryEntry,
+  normalizeLoaded,
+  PALETTE,
+  pickColors,
+  planImport,
+  runFileName,
+} from './libraryLogic';
+
+function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
+  return {
+    schema: RUN_SCHEMA_ID,
+    version: RUN_SCHEMA_VERSION,
+    id,
+    name: `run ${id}`,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    config: DEFAULT_CONFIG,
+    data: { trainSize: 100, testSize: 20, evalSize: 20, split: 'official' },
+    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: '4.22.0' },
+    status: 'completed',
+    steps: 10,
+    points: [
+      {
+        step: 10,
+        epoch: 0.5,
+        intraDist: 0.5,
+        testAcc: 0.8,
+        testCE: 0.4,
+        trainCE: 0.5,
+        match: 0.1,
+        sigma: 2,
+        lambdaEff: 0.6,
+        method: 'itra-c',
+        samplesPerSec: 100,
+        wallMs: 1000,
+      },
+    ],
+    events: [{ kind: 'warmup-end', step: 5 }],
+    ...extra,
+  };
+}
+
+describe('run library import', () => {
+  it('imports a single run file', () => {
+    const plan = planImport(JSON.stringify(run('a')), new Set());
+    expect(plan.add.map((r) => r.id)).toEqual(['a']);
+    expect(plan.skipped).toBe(0);
+    expect(importMessage(plan, 'a.json')).toBe('Imported 1 run from a.json.');
+  });
+
+  it('imports a bundle and skips runs already in the library', () => {
+    const text = JSON.stringify(makeBundle([run('a'), run('b'), run('c')]));
+    const plan = planImport(text, new Set(['b']));
+    expect(plan.add.map((r) => r.id)).toEqual(['a', 'c']);
+    expect(plan.skipped).toBe(1);
+    expect(importMessage(plan, 'all.json')).toMatch(/Imported 2 runs.*1 run already/);
+    const again = planImport(text, new Set(['a', 'b', 'c']));
+    expect(importMessage(again, 'all.json')).toMatch(/nothing new/);
+  });
+
+  it('rejects non-JSON, foreign JSON and invalid runs with a clear message, planning nothing', () => {
+    expect(() => planImport('not json', new Set())).toThrow(/Not a JSON file/);
+    expect(() => planImport('{"hello":1}', new Set())).toThrow(/Not an ITRA Playground run file/);
+    const bad = run('x');
+    (bad.points[0] as { step: unknown }).step = 'ten';
+    expect(() => planImport(JSON.stringify(bad), new Set())).toThrow(/Invalid run file: points/);
+    // One bad run in a bundle: the whole file is refused.
+    const bundle = makeBundle([run('ok'), { ...run('bad'), status: 'weird' as never }]);
+    expect(() => planImport(JSON.stringify(bundle), new Set())).toThrow(/Invalid run file/);
+  });
+});
+
+describe('library helpers', () => {
+  it('picks unused colours first, then cycles', () => {
+    expect(pickColors([], 2)).toEqual([PALETTE[0], PALETTE[1]]);
+    expect(pickColors([PALETTE[0]], 1)).toEqual([PALETTE[1]]);
+    expect(pickColors([...PALETTE], 2)).toHaveLength(2);
+  });
+
+  it('marks runs saved mid-training as stopped after a reload', () => {
+    const e: LibraryEntry = {
+      id: 'a',
+      record: run('a', { status: 'running' }),
+      hidden: false,
+      color: '#000',
+      addedAt: 1,
+    };
+    expect(normalizeLoaded(e).record.status).toBe('stopped');
+    const done = { ...e, record: run('a') };
+    expect(normalizeLoaded(done)).toBe(done);
+  });
+
+  it('makes safe file names', () => {
+    expect(runFileName(run('abcdef123456', { name: 'A: ITRA-c λ0.6 · Fashion-MNIST' }))).toMatch(
+      /^itra-run-A-ITRA-c-.*-abcdef12\.json$/,
+    );
+    expect(bundleFileName(new Date('2024-05-06T07:08:09Z'))).toBe(
+      'itra-runs-2024-05-06-07-08-09.json',
+    );
+  });
+});

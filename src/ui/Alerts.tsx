@@ -1,0 +1,59 @@
+/** Errors and warnings with what to do next. Dismissing one never touches the curves. */
+import { useConfigStore } from '../state/configStore';
+import { useSessionStore } from '../state/sessionStore';
+
+export function Alerts() {
+  const alerts = useSessionStore((s) => s.alerts);
+  const dismiss = useSessionStore((s) => s.dismissAlert);
+  const urlProblems = useConfigStore((s) => s.urlProblems);
+  const dismissUrl = useConfigStore((s) => s.dismissUrlProblems);
+
+  if (alerts.length === 0 && urlProblems.length === 0) return null;
+  return (
+    <div className="alerts">
+      {urlProblems.length ? (
+        <div role="alert" className="alert alert-warning">
+          <div className="alert-body">
+            <strong>Some settings in the link were invalid and were replaced by defaults</strong>
+            <ul>
+              {urlProblems.map((p) => (
+                <li key={p}>
+                  <code>{p}</code>
+                </li>
+              ))}
+            </ul>
+          </div>
+          <button
+            type="button"
+            className="alert-close"
+            aria-label="Dismiss link notice"
+            onClick={dismissUrl}
+          >
+            ×
+          </button>
+        </div>
+      ) : null}
+      {alerts.map((a) => (
+        <div key={a.id} role="alert" className={`alert alert-${a.level}`}>
+          <div className="alert-body">
+            <strong>{a.title}</strong>
+            {a.message ? <p>{a.message}</p> : null}
+            {a.hint ? (
+              <p className="alert-hint">
+                <span className="alert-hint-k">What to do:</span> {a.hint}
+              </p>
+            ) : null}
+          </div>
+          <button
+            type="button"
+            className="alert-close"
+            aria-label={`Dismiss: ${a.title}`}
+            onClick={() => dismiss(a.id)}
+          >
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

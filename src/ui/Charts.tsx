@@ -1,0 +1,193 @@
+/** The paper's Figure-1 curves for every visible run, plus the twin gap readout. */
+import { useMemo } from 'react';
+import { useLibraryStore } from '../state/runsLibrary';
+import { useSessionStore } from '../state/sessionStore';
+import { useViewStore } from '../state/viewStore';
+import { gapReadout } from './chartData';
+import { fmtInt, fmtSigned } from './format';
+import { type ChartRun, MetricChart } from './MetricChart';
+
+export function Charts() {
+  const entries = useLibraryStore((s) => s.entries);
+  const order = useLibraryStore((s) => s.order);
+  const setHidden = useLibraryStore((s) => s.setHidden);
+  const currentIds = useSessionStore((s) => s.runIds);
+  const smoothing = useViewStore((s) => s.smoothing);
+  const logCE = useViewStore((s) => s.logCE);
+  const setView = useViewStore((s) => s.set);
+
+  const runs = useMemo<ChartRun[]>(
+    () =>
+      order
+        .map((id) => entries[id])
+        .filter((e) => e && !e.hidden)
+        .map((e) => ({
+          id: e.id,
+          name: e.record.name,
+          color: e.color,
+          points: e.record.points,
+          events: e.record.events,
+          current: currentIds.includes(e.id),
+        })),
+    [entries, order, currentIds],
+  );
+
+  // Legend: what is drawn, plus the session's runs even if hidden (so they can be shown again).
+  const legend = useMemo(
+    () =>
+      order.map((id) => entries[id]).filter((e) => e && (!e.hidden || currentIds.includes(e.id))),
+    [entries, order, currentIds],
+  );
+
+  return (
+    <section className="charts" aria-labelledby="charts-h">
+      <div className="charts-toolbar">
+        <h2 id="charts-h">Curves</h2>
+        <div className="field inline slider-field">
+          <label htmlFor="smoothing">Smoothing</label>
+          <input
+            id="smoothing"
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setView({ smoothing: Number(e.target.value) })}
+            aria-valuetext={smoothing === 0 ? 'off' : smoothing.toFixed(2)}
+            title="Exponential moving average, debiased and aware of uneven step spacing"
+          />
+          <output htmlFor="smoothing">{smoothing === 0 ? 'off' : smoothing.toFixed(2)}</output>
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={logCE}
+            onChange={(e) => setView({ logCE: e.target.checked })}
+          />
+          Log scale (cross-entropy)
+        </label>
+      </div>
+
+      {legend.length ? (
+        <fieldset className="legend" aria-label="Runs shown in the charts">
+          {legend.map((e) => (
+            <button
+              key={e.id}
+              type="button"
+              className={`legend-item${e.hidden ? ' off' : ''}`}
+              aria-pressed={!e.hidden}
+              title={e.hidden ? 'Show in charts' : 'Hide from charts'}
+              onClick={() => setHidden(e.id, !e.hidden)}
+            >
+              <span className="swatch" style={{ background: e.color }} />
+              {e.record.name}
+            </button>
+          ))}
+        </fieldset>
+      ) : (
+        <p className="note empty-charts">
+          Press <strong>Train</strong> to start a run. Curves appear at each eval step; every run is
+          kept in the runs panel below.
+        </p>
+      )}
+
+      <TwinGap />
+
+      <div className="charts-main">
+        <MetricChart
+          title="Intra-class distance"
+          caption="normalized; lower = more compact"
+          metric="intraDist"
+          runs={runs}
+          smoothing={smoothing}
+          size="main"
+        />
+        <MetricChart
+          title="Test accuracy"
+          metric="testAcc"
+          runs={runs}
+          smoothing={smoothing}
+          size="main"
+        />
+        <MetricChart
+          title="Test cross-entropy"
+          metric="testCE"
+          runs={runs}
+          smoothing={smoothing}
+          logScale={logCE}
+          size="main"
+        />
+      </div>
+      <div className="charts-small">
+        <MetricChart
+          title="Train cross-entropy"
+          metric="trainCE"
+          runs={runs}
+          smoothing={smoothing}
+          logScale={logCE}
+          size="small"
+        />
+        <MetricChart title="Match" metric="match" runs={runs} smoothing={smoothing} size="small" />
+        <MetricChart
+          title="σ"
+          caption="kernel bandwidth"
+          metric="sigma"
+          runs={runs}
+          smoothing={smoothing}
+          size="small"
+        />
+      </div>
+    </section>
+  );
+}
+
+/** B − A for the current twin pair (or the latest visible one). */
+function TwinGap() {
+  const entries = useLibraryStore((s) => s.entries);
+  const order = useLibraryStore((s) => s.order);
+  const currentIds = useSessionStore((s) => s.runIds);
+
+  const pair = useMemo(() => {
+    const find = (ids: readonly string[]) => {
+      const es = ids.map((id) => entries[id]).filter((e) => e?.record.twin && !e.hidden);
+      for (let i = es.length - 1; i >= 0; i--) {
+        const b = es[i];
+        if (b.record.twin?.side !== 'B') continue;
+        const a = es.find(
+          (e) => e.record.twin?.pairId === b.record.twin?.pairId && e.record.twin?.side === 'A',
+        );
+        if (a) return { a, b };
+      }
+      return null;
+    };
+    return find(currentIds) ?? find(order);
+  }, [entries, order, currentIds]);
+
+  const gap = useMemo(
+    () => (pair ? gapReadout(pair.a.record.points, pair.b.record.points) : null),
+    [pair],
+  );
+  if (!pair) return null;
+  const cls = (v: number | null, betterIfNegative: boolean) =>
+    v === null || v === 0 ? '' : v < 0 === betterIfNegative ? 'better' : 'worse';
+  return (
+    <section className="twin-gap" aria-label="Twin gap">
+      <span className="swatch" style={{ background: pair.b.color }} /> B −{' '}
+      <span className="swatch" style={{ background: pair.a.color }} /> A
+      {gap ? (
+        <>
+          {' '}
+          at step {fmtInt(gap.step)} (epoch {gap.epoch.toFixed(2)}): test CE{' '}
+          <b className={cls(gap.testCE, true)}>{fmtSigned(gap.testCE, 3)}</b> · test accuracy{' '}
+          <b className={cls(gap.testAcc, false)}>
+            {fmtSigned(gap.testAcc === null ? null : gap.testAcc * 100, 2, ' pp')}
+          </b>{' '}
+          · intra-class distance{' '}
+          <b className={cls(gap.intraDist, true)}>{fmtSigned(gap.intraDist, 3)}</b>
+        </>
+      ) : (
+        ': waiting for a common eval step…'
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+/** One metric vs step for every visible run, with event markers and a hover readout. */
+import { memo, useMemo } from 'react';
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { Point, RunEvent } from '../engine/runRecord';
+import {
+  type ChartRow,
+  collectMarkers,
+  type MetricKey,
+  mergeRows,
+  type PreparedSeries,
+  prepareSeries,
+  rawKey,
+} from './chartData';
+import { fmtInt, fmtNum, fmtPct } from './format';
+
+export interface ChartRun {
+  id: string;
+  name: string;
+  color: string;
+  points: Point[];
+  events: RunEvent[];
+  /** Part of the session in progress: drawn a little heavier. */
+  current: boolean;
+}
+
+export interface MetricChartProps {
+  title: string;
+  metric: MetricKey;
+  runs: readonly ChartRun[];
+  smoothing: number;
+  logScale?: boolean;
+  size: 'main' | 'small';
+  /** One-line description under the heading. */
+  caption?: string;
+}
+
+const MAX_POINTS = 500;
+
+// Finished runs keep the same points array: cache their prepared series across renders.
+const cache = new WeakMap<readonly Point[], Map<string, PreparedSeries>>();
+
+function prepared(run: ChartRun, metric: MetricKey, smoothing: number, log: boolean) {
+  const key = `${metric}|${smoothing}|${log}`;
+  let m = cache.get(run.points);
+  if (!m) {
+    m = new Map();
+    cache.set(run.points, m);
+  }
+  let s = m.get(key);
+  if (!s) {
+    s = prepareSeries({ id: run.id, points: run.points }, metric, {
+      smoothing,
+      logScale: log,
+      maxPoints: MAX_POINTS,
+    });
+    m.set(key, s);
+  }
+  return s;
+}
+
+export function formatMetric(metric: MetricKey, v: number | null | undefined): string {
+  if (metric === 'testAcc') return fmtPct(v, 2);
+  return fmtNum(v, metric === 'sigma' || metric === 'match' ? 4 : 3);
+}
+
+const compactStep = (v: number) =>
+  v >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : String(v);
+
+interface TooltipEntry {
+  dataKey?: unknown;
+  value?: unknown;
+  payload?: ChartRow;
+}
+
+function ChartTooltip(props: {
+  active?: boolean;
+  payload?: readonly TooltipEntry[];
+  runs: readonly ChartRun[];
+  metric: MetricKey;
+  smoothing: number;
+}) {
+  const { active, payload, runs, metric, smoothing } = props;
+  if (!active || !payload?.length) return null;
+  const row = payload[0]?.payload;
+  if (!row) return null;
+  const shown = runs.filter((r) => row[r.id] !== undefined || row[rawKey(r.id)] !== undefined);
+  if (shown.length === 0) return null;
+  return (
+    <div className="chart-tooltip">
+      <div className="chart-tooltip-head">
+        step {fmtInt(row.step)} · epoch {row.epoch.toFixed(2)}
+      </div>
+      {shown.map((r) => (
+        <div key={r.id} className="chart-tooltip-row">
+          <span className="swatch" style={{ background: r.color }} />
+          <span className="chart-tooltip-name">{r.name}</span>
+          <span className="chart-tooltip-val">
+            {formatMetric(metric, row[r.id])}
+            {smoothing > 0 && row[rawKey(r.id)] !== undefined ? (
+              <span className="raw"> (raw {formatMetric(metric, row[rawKey(r.id)])})</span>
+            ) : null}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function MetricChartImpl(props: MetricChartProps) {
+  const { title, metric, runs, smoothing, logScale = false, size, caption } = props;
+  const { series, rows, markers, count } = useMemo(() => {
+    const series = runs.map((r) => prepared(r, metric, smoothing, logScale));
+    const rows = mergeRows(series);
+    const markers = collectMarkers(runs, size === 'main' ? 40 : 20);
+    const count = series.reduce((n, s) => n + s.main.length, 0);
+    return { series, rows, markers, count };
+  }, [runs, metric, smoothing, logScale, size]);
+
+  const height = size === 'main' ? 240 : 150;
+  const yFmt = (v: number) =>
+    metric === 'testAcc' ? `${+(v * 100).toFixed(1)}%` : fmtNum(v, metric === 'sigma' ? 4 : 3);
+
+  return (
+    <figure
+      className={`chart chart-${size}`}
+      aria-label={`${title} chart`}
+      data-points={count}
+      data-series={series.filter((s) => s.main.length > 0).length}
+      data-metric={metric}
+    >
+      <figcaption className="chart-head">
+        <h3>{title}</h3>
+        {caption ? <span className="chart-caption">{caption}</span> : null}
+      </figcaption>
+      {rows.length === 0 ? (
+        <div className="chart-empty" style={{ height }}>
+          {runs.length === 0 ? 'No runs shown' : 'Waiting for the first eval step…'}
+        </div>
+      ) : (
+        <ResponsiveContainer width="100%" height={height}>
+          <LineChart
+            data={rows}
+            syncId="itra-curves"
+            syncMethod="value"
+            margin={{ top: 14, right: 12, bottom: 0, left: 0 }}
+          >
+            <CartesianGrid stroke="#e8ebf0" strokeDasharray="3 3" />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={[0, 'dataMax']}
+              tickFormatter={compactStep}
+              allowDecimals={false}
+              tick={{ fontSize: 11 }}
+              stroke="#8a93a3"
+            />
+            <YAxis
+              scale={logScale ? 'log' : 'auto'}
+              domain={['auto', 'auto']}
+              allowDataOverflow={logScale}
+              tickFormatter={yFmt}
+              width={52}
+              tick={{ fontSize: 11 }}
+              stroke="#8a93a3"
+            />
+            <Tooltip
+              isAnimationActive={false}
+              content={(p) => (
+                <ChartTooltip
+                  active={p.active}
+                  payload={p.payload as readonly TooltipEntry[]}
+                  runs={runs}
+                  metric={metric}
+                  smoothing={smoothing}
+                />
+              )}
+            />
+            {smoothing > 0
+              ? runs.map((r) => (
+                  <Line
+                    key={rawKey(r.id)}
+                    dataKey={rawKey(r.id)}
+                    stroke={r.color}
+                    strokeOpacity={0.22}
+                    strokeWidth={1}
+                    dot={false}
+                    activeDot={false}
+                    connectNulls
+                    isAnimationActive={false}
+                    legendType="none"
+                  />
+                ))
+              : null}
+            {runs.map((r, i) => (
+              <Line
+                key={r.id}
+                dataKey={r.id}
+                name={r.name}
+                stroke={r.color}
+                strokeWidth={r.current ? 2.2 : 1.6}
+                dot={(series[i]?.main.length ?? 0) < 3 ? { r: 2.5 } : false}
+                connectNulls
+                isAnimationActive={false}
+              />
+            ))}
+            {markers.map((m) => (
+              <ReferenceLine
+                key={`${m.step}-${m.label}`}
+                x={m.step}
+                stroke={m.kind === 'change' ? m.color : markerColor(m.kind)}
+                strokeDasharray="4 3"
+                strokeOpacity={0.8}
+                ifOverflow="extendDomain"
+                label={
+                  size === 'main'
+                    ? { value: m.label, position: 'insideTopLeft', fontSize: 10, fill: '#4a5263' }
+                    : undefined
+                }
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      )}
+    </figure>
+  );
+}
+
+function markerColor(kind: RunEvent['kind']): string {
+  switch (kind) {
+    case 'warmup-end':
+      return '#6b7280';
+    case 'collapsed':
+      return '#b45309';
+    default:
+      return '#b91c1c';
+  }
+}
+
+export const MetricChart = memo(MetricChartImpl);

@@ -1,0 +1,79 @@
+/** Train / Pause / Resume / Step / Reset. Space toggles pause (see App). */
+import { useDatasetStore } from '../state/datasetStore';
+import { pause, reset, resume, stepOnce, train } from '../state/session';
+import { isActive, useSessionStore } from '../state/sessionStore';
+
+const PHASE_TEXT = {
+  idle: 'Ready',
+  starting: 'Starting…',
+  running: 'Training',
+  paused: 'Paused',
+  finished: 'Finished',
+} as const;
+
+export function TrainBar() {
+  const phase = useSessionStore((s) => s.phase);
+  const workerState = useSessionStore((s) => s.workerState);
+  const datasetBusy = useDatasetStore((s) => s.task !== null);
+  const active = isActive(phase);
+  const cannotTrain = workerState === 'failed';
+
+  return (
+    <div className="trainbar" role="toolbar" aria-label="Training">
+      <button
+        type="button"
+        className="btn primary"
+        onClick={() => void train()}
+        disabled={active || cannotTrain || datasetBusy}
+        title={
+          cannotTrain
+            ? 'No compute backend: see the alert'
+            : active
+              ? 'A run is in progress: Reset first to start a new one'
+              : 'Start a run from new weights'
+        }
+      >
+        Train
+      </button>
+      <button
+        type="button"
+        className="btn"
+        onClick={pause}
+        disabled={phase !== 'running'}
+        title="Pause (Space)"
+      >
+        Pause
+      </button>
+      <button
+        type="button"
+        className="btn"
+        onClick={resume}
+        disabled={phase !== 'paused'}
+        title="Resume (Space)"
+      >
+        Resume
+      </button>
+      <button
+        type="button"
+        className="btn"
+        onClick={stepOnce}
+        disabled={phase !== 'paused'}
+        title="One step while paused"
+      >
+        Step
+      </button>
+      <button
+        type="button"
+        className="btn"
+        onClick={reset}
+        disabled={!active && phase !== 'finished'}
+        title="Stop and start over: the curves stay in the runs panel"
+      >
+        Reset
+      </button>
+      <span className={`phase phase-${phase}`} aria-live="polite">
+        {PHASE_TEXT[phase]}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import type { Point } from '../engine/runRecord';
+import {
+  collectMarkers,
+  downsampleMinMax,
+  emaSmooth,
+  eventLabel,
+  extractSeries,
+  gapReadout,
+  medianGap,
+  mergeRows,
+  prepareSeries,
+  rawKey,
+  type XY,
+} from './chartData';
+
+const xy = (pairs: [number, number][]): XY[] =>
+  pairs.map(([step, value]) => ({ step, epoch: step / 100, value }));
+
+const pt = (step: number, m: Partial<Point> = {}): Point => ({
+  step,
+  epoch: step / 100,
+  intraDist: null,
+  testAcc: null,
+  testCE: null,
+  trainCE: null,
+  match: null,
+  sigma: null,
+  lambdaEff: 0,
+  method: 'vanilla',
+  samplesPerSec: null,
+  wallMs: 0,
+  ...m,
+});
+
+describe('EMA smoothing', () => {
+  it('matches TensorBoard’s debiased EMA on evenly spaced points', () => {
+    const data = xy([
+      [0, 1],
+      [10, 3],
+      [20, 2],
+      [30, 5],
+    ]);
+    const w = 0.6;
+    let last = 0;
+    const tb = data.map((p, i) => {
+      last = last * w + (1 - w) * p.value;
+      return last / (1 - w ** (i + 1));
+    });
+    const got = emaSmooth(data, w).map((p) => p.value);
+    got.forEach((v, i) => expect(v).toBeCloseTo(tb[i], 12));
+  });
+
+  it('keeps a constant series constant (debiased, any spacing)', () => {
+    const data = xy([
+      [0, 2],
+      [1, 2],
+      [50, 2],
+      [51, 2],
+      [400, 2],
+    ]);
+    for (const p of emaSmooth(data, 0.9)) expect(p.value).toBeCloseTo(2, 12);
+  });
+
+  it('weighs a point after a long gap more than one after a short gap', () => {
+    const short = emaSmooth(
+      xy([
+        [0, 0],
+        [10, 0],
+        [20, 0],
+        [30, 1],
+      ]),
+      0.8,
+      10,
+    );
+    const long = emaSmooth(
+      xy([
+        [0, 0],
+        [10, 0],
+        [20, 0],
+        [100, 1],
+      ]),
+      0.8,
+      10,
+    );
+    expect(long[3].value).toBeGreaterThan(short[3].value);
+    expect(long[3].value).toBeGreaterThan(0.8); // 8 units of decay: 1 − 0.8^8 of the weight
+  });
+
+  it('does not depend on sampling density (same unit, step input)', () => {
+    const sparse: [number, number][] = [];
+    const dense: [number, number][] = [];
+    for (let s = 0; s <= 200; s += 20) sparse.push([s, s >= 100 ? 1 : 0]);
+    for (let s = 0; s <= 200; s += 5) dense.push([s, s >= 100 ? 1 : 0]);
+    // Shift so each sample stands for the interval before it, on both grids.
+    const a = emaSmooth(xy(sparse), 0.9, 20);
+    const b = emaSmooth(xy(dense), 0.9, 20);
+    const at = (xs: XY[], step: number) => xs.find((p) => p.step === step)!.value;
+    // Before the jump both are exactly 0; long after, both approach 1 at the same rate.
+    expect(at(a, 80)).toBe(0);
+    expect(at(b, 80)).toBe(0);
+    expect(Math.abs(at(a, 200) - at(b, 200))).toBeLessThan(0.08);
+  });
+
+  it('is the identity at weight 0 and handles empty input', () => {
+    const data = xy([
+      [0, 1],
+      [5, 9],
+    ]);
+    expect(emaSmooth(data, 0)).toEqual(data);
+    expect(emaSmooth([], 0.5)).toEqual([]);
+    expect(
+      medianGap(
+        xy([
+          [0, 1],
+          [10, 1],
+          [30, 1],
+          [40, 1],
+        ]),
+      ),
+    ).toBe(10);
+  });
+});
+
+describe('downsampling', () => {
+  const wave = (n: number) =>
+    xy(
+      Array.from({ length: n }, (_, i) => [
+        i * 10,
+        Math.sin(i / 37) + (i === 1234 ? 50 : 0) - (i === 4321 ? 60 : 0),
+      ]),
+    );
+
+  it('keeps first and last, global extremes, order, and the limit', () => {
+    const data = wave(10_000);
+    const out = downsampleMinMax(data, 500);
+    expect(out.length).toBeLessThanOrEqual(500);
+    expect(out[0]).toBe(data[0]);
+    expect(out.at(-1)).toBe(data.at(-1));
+    const vals = data.map((p) => p.value);
+    const outVals = out.map((p) => p.value);
+    expect(Math.max(...outVals)).toBe(Math.max(...vals));
+    expect(Math.min(...outVals)).toBe(Math.min(...vals));
+    for (let i = 1; i < out.length; i++) expect(out[i].step).toBeGreaterThan(out[i - 1].step);
+  });
+
+  it('returns short series unchanged', () => {
+    const data = wave(100);
+    expect(downsampleMinMax(data, 500)).toEqual(data);
+    expect(downsampleMinMax(data, 2)).toEqual([data[0], data[99]]);
+  });
+});
+
+describe('series and rows', () => {
+  it('skips nulls, and non-positive values on a log axis', () => {
+    const pts = [
+      pt(0, { testCE: 2 }),
+      pt(10),
+      pt(20, { testCE: 0 }),
+      pt(30, { testCE: Number.NaN }),
+    ];
+    expect(extractSeries(pts, 'testCE').map((p) => p.step)).toEqual([0, 20]);
+    expect(extractSeries(pts, 'testCE', true).map((p) => p.step)).toEqual([0]);
+  });
+
+  it('merges series into step-keyed rows with raw lines when smoothing', () => {
+    const a = prepareSeries(
+      { id: 'a', points: [pt(0, { testAcc: 0.1 }), pt(50, { testAcc: 0.5 })] },
+      'testAcc',
+      {
+        smoothing: 0.5,
+        logScale: false,
+        maxPoints: 500,
+      },
+    );
+    const b = prepareSeries({ id: 'b', points: [pt(25, { testAcc: 0.3 })] }, 'testAcc', {
+      smoothing: 0,
+      logScale: false,
+      maxPoints: 500,
+    });
+    const rows = mergeRows([a, b]);
+    expect(rows.map((r) => r.step)).toEqual([0, 25, 50]);
+    expect(rows[0].a).toBeCloseTo(0.1);
+    expect(rows[2][rawKey('a')]).toBe(0.5);
+    expect(rows[1].b).toBe(0.3);
+    expect(b.raw).toEqual([]);
+    expect(a.latest?.value).toBe(0.5);
+  });
+});
+
+describe('markers', () => {
+  it('labels changes and dedupes shared twin events', () => {
+    expect(eventLabel({ kind: 'change', step: 5, setting: 'lambda', from: 0.6, to: 0.8 })).toBe(
+      'λ 0.6→0.8',
+    );
+    expect(
+      eventLabel({ kind: 'change', step: 5, setting: 'method', from: 'vanilla', to: 'itra-c' }),
+    ).toBe('→ ITRA-c');
+    const m = collectMarkers([
+      {
+        color: 'red',
+        events: [
+          { kind: 'warmup-end', step: 200 },
+          { kind: 'collapsed', step: 300, detail: '' },
+        ],
+      },
+      { color: 'blue', events: [{ kind: 'warmup-end', step: 200 }] },
+    ]);
+    expect(m.map((x) => `${x.step}:${x.label}`)).toEqual(['200:warm-up end', '300:collapsed']);
+  });
+});
+
+describe('twin gap readout', () => {
+  it('reports B − A at the latest common step with values', () => {
+    const a = [
+      pt(50, { testCE: 0.5, testAcc: 0.8, intraDist: 0.6 }),
+      pt(100, { testCE: 0.4, testAcc: 0.85, intraDist: 0.55 }),
+    ];
+    const b = [
+      pt(50, { testCE: 0.45, testAcc: 0.82, intraDist: 0.4 }),
+      pt(100, { testCE: 0.38, testAcc: 0.86, intraDist: 0.35 }),
+      pt(150, { testCE: 0.3 }),
+    ];
+    const g = gapReadout(a, b)!;
+    expect(g.step).toBe(100);
+    expect(g.testCE).toBeCloseTo(-0.02, 12);
+    expect(g.testAcc).toBeCloseTo(0.01, 12);
+    expect(g.intraDist).toBeCloseTo(-0.2, 12);
+  });
+
+  it('gives null for a metric missing on one side, and null when nothing is shared', () => {
+    const g = gapReadout(
+      [pt(10, { testCE: 1, testAcc: null })],
+      [pt(10, { testCE: 0.5, testAcc: 0.3 })],
+    )!;
+    expect(g.testCE).toBe(-0.5);
+    expect(g.testAcc).toBeNull();
+    expect(gapReadout([pt(10, { testCE: 1 })], [pt(20, { testCE: 1 })])).toBeNull();
+    expect(gapReadout([], [])).toBeNull();
+  });
+});

@@ -1,0 +1,30 @@
+/** Display names for the controls. */
+import type { DatasetId } from '../data/dataset';
+import type { Method, ModelId } from '../engine/config';
+import { DATASET_SHORT } from '../state/startRequest';
+
+export const DATASET_LABELS: Record<DatasetId, string> = DATASET_SHORT;
+
+export const DATASET_ORDER: DatasetId[] = ['kmnist', 'fmnist', 'cifar10'];
+
+export const MODEL_LABELS: Record<ModelId, string> = {
+  tiny: 'Tiny CNN',
+  small: 'Small CNN',
+  resnet: 'ResNet (CIFAR-10 only)',
+};
+
+/** The order the brief and the paper's tables use. */
+export const METHOD_ORDER: Method[] = ['vanilla', 'itra-c', 'itra', 'lsr', 'center'];
+
+export const ESTIMATOR_HELP =
+  'Biased = the paper’s V-statistic; with warm-up 0 it collapses the features from random init. Unbiased (U-statistic) drops the diagonal terms and does not.';
+
+/** KMNIST: hiragana with romaji, as the dataset publishes them. */
+export function classLabel(
+  names: readonly string[],
+  romaji: readonly string[] | undefined,
+  k: number,
+) {
+  const n = names[k] ?? String(k);
+  return romaji?.[k] ? `${n} ${romaji[k]}` : n;
+}
