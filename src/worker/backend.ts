@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -61,7 +61,6 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
   try {
     if (name === 'wasm') {
       registerWasmGradientKernels();
-      // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers).
       const isolated =
         (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       setWasmPaths({
@@ -69,16 +68,18 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
         'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
       });
-      if (isolated) setThreadsCount(Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)));
+      // The threaded build's pthread workers load tfjs's main script by URL, which does not
+      // exist inside this bundled module worker ("ReferenceError: e is not defined", seen in
+      // Chromium 150). Until that is solved, the SIMD build runs single-threaded.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (!(await tf.setBackend('wasm'))) return 'wasm: initialisation failed';
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
       notes.push(
-        `wasm: ${simd ? 'SIMD' : 'no SIMD'}, ${
-          threads && isolated
-            ? 'multi-threaded'
-            : 'single-threaded (the page is not cross-origin isolated)'
-        }`,
+        `wasm: ${simd ? 'SIMD' : 'no SIMD'}, single-threaded (${
+          isolated
+            ? 'the threaded build cannot start its workers from this bundle'
+            : 'the page is not cross-origin isolated'
+        })`,
       );
       return null;
     }
