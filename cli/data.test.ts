@@ -142,6 +142,15 @@ describe.skipIf(!hasShared)(
       expect(text).toMatch(/missing: train-images-idx3-ubyte\.gz/);
     });
 
+    it('fetch does not download what import already verified (offline is fine then)', async () => {
+      const io = captureIo({ ITRA_DATA_CACHE: cache, ITRA_DATA_BASE_URL: OFFLINE });
+      expect(await main(['fetch', 'fmnist'], io)).toBe(0);
+      expect(io.text()).toMatch(
+        /train-images-idx3-ubyte\.gz already cached as train-images-idx3-ubyte\.gz \(MD5 of decompressed bytes ok\)/,
+      );
+      expect(io.text()).not.toContain(OFFLINE);
+    });
+
     it('import rejects a damaged file and keeps the good ones', async () => {
       const src = tmp();
       const dir = path.join(src, 'kmnist');
@@ -217,7 +226,9 @@ describe.skipIf(!hasShared)(
         // Second run: nothing to download for the cached files.
         const io2 = captureIo(env);
         await main(['fetch', 'kmnist'], io2);
-        expect(io2.text()).toMatch(/t10k-images-idx3-ubyte\.gz already cached \(MD5 ok\)/);
+        expect(io2.text()).toMatch(
+          /t10k-images-idx3-ubyte\.gz already cached as t10k-images-idx3-ubyte\.gz \(official MD5 ok\)/,
+        );
 
         // A kept .part with one byte changed is resumed, fails the MD5 check, and is deleted.
         const root2 = path.join(root, 'kmnist');

@@ -99,7 +99,8 @@ export async function availableFiles(id: DatasetId, root = cacheRoot()): Promise
     }
   };
   add(await findDatasetFiles(id, cacheDir(id, root)), 'cache');
-  for (const dir of localInstallDirs(id)) add(await findDatasetFiles(id, dir), 'local');
+  // Packages may nest the files one or two folders down.
+  for (const dir of localInstallDirs(id)) add(await findDatasetFiles(id, dir, 2), 'local');
   return out;
 }
 

@@ -133,6 +133,14 @@ async function serveFile(
   });
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // malformed escape: fails the name checks below
+  }
+}
+
 /** Connect-style middleware; usable on its own with node:http (tests) as well as in Vite. */
 export function createDatasetMiddleware(opts: DatasetServerOptions = {}): DatasetMiddleware {
   const env = opts.env ?? process.env;
@@ -152,7 +160,7 @@ export function createDatasetMiddleware(opts: DatasetServerOptions = {}): Datase
         datasets: await Promise.all(DATASET_ID_LIST.map((id) => listing(id, root))),
       });
     }
-    const id = decodeURIComponent(rawId);
+    const id = safeDecode(rawId);
     if (!isDatasetId(id)) {
       return sendJson(res, 404, {
         error: `Unknown dataset "${id}"`,
@@ -160,7 +168,7 @@ export function createDatasetMiddleware(opts: DatasetServerOptions = {}): Datase
       });
     }
     if (!rawFile) return sendJson(res, 200, await listing(id, root));
-    const name = decodeURIComponent(rawFile);
+    const name = safeDecode(rawFile);
     // Only official names: never a path, never an arbitrary file in the cache folder.
     if (!/^[\w.-]+$/.test(name) || !matchOfficialName(id, name)) {
       return sendJson(res, 404, {

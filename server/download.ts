@@ -12,7 +12,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { DatasetId } from '../src/data/dataset';
 import { DatasetError, OFFLINE_HINT } from '../src/data/errors';
-import { DATASETS } from '../src/data/registry';
+import { DATASETS, matchOfficialName } from '../src/data/registry';
 import { type CacheEntry, cacheDir, cacheRoot, readManifest, recordCacheEntry } from './cache';
 
 export interface DownloadProgress {
@@ -261,21 +261,24 @@ export async function fetchDatasetFile(
   );
 }
 
-/** Files of `id` already in the cache with the publisher's MD5 recorded. */
-export async function cachedOfficial(id: DatasetId, root = cacheRoot()): Promise<Set<string>> {
+/**
+ * Official files of `id` the cache already holds in a checksum-verified form (the official
+ * file, or any spelling whose content MD5 matched), keyed by official name.
+ */
+export async function cachedVerified(
+  id: DatasetId,
+  root = cacheRoot(),
+): Promise<Map<string, CacheEntry>> {
   const manifest = await readManifest(id, root);
-  const out = new Set<string>();
-  for (const f of DATASETS[id].files) {
-    const e = manifest[f.name];
-    if (
-      e?.md5 === f.md5 &&
-      (await fsp.stat(path.join(cacheDir(id, root), f.name)).then(
-        (s) => s.size === e.bytes,
-        () => false,
-      ))
-    ) {
-      out.add(f.name);
-    }
+  const out = new Map<string, CacheEntry>();
+  for (const e of Object.values(manifest)) {
+    const m = matchOfficialName(id, e.name);
+    if (!m || m.batch || e.verified === 'unverified') continue;
+    const size = await fsp.stat(path.join(cacheDir(id, root), e.name)).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size === e.bytes) out.set(m.file.name, e);
   }
   return out;
 }

@@ -173,11 +173,13 @@ export function memoryCache(): DatasetFileCache {
   const files = new Map<string, CachedFile>();
   const partials = new Map<string, PartialDownload>();
   return {
+    // Copies in and out, like IndexedDB: callers transfer the buffers to the worker.
     async get(id, name) {
-      return files.get(key(id, name));
+      const f = files.get(key(id, name));
+      return f && { ...f, data: f.data.slice(0) };
     },
     async put(file) {
-      files.set(key(file.id, file.name), file);
+      files.set(key(file.id, file.name), { ...file, data: file.data.slice(0) });
     },
     async list(id) {
       return [...files.values()]
@@ -196,7 +198,7 @@ export function memoryCache(): DatasetFileCache {
       return partials.get(k);
     },
     async putPartial(p) {
-      partials.set(p.key, p);
+      partials.set(p.key, { ...p, data: p.data.slice(0) });
     },
     async deletePartial(k) {
       partials.delete(k);

@@ -101,13 +101,15 @@ async function download(
   let offset = 0;
   let head: Uint8Array | undefined;
   if (partial && res.status === 206) {
-    const m = /bytes (\d+)-\d+\/(\d+|\*)/.exec(res.headers.get('content-range') ?? '');
+    // Cross-origin, Content-Range and ETag are readable only if the host exposes them; a
+    // 206 to our open-ended range is then taken at its word.
+    const range = res.headers.get('content-range');
+    const m = range ? /bytes (\d+)-/.exec(range) : undefined;
     const etag = res.headers.get('etag') ?? undefined;
-    if (
-      m &&
-      Number(m[1]) === partial.data.byteLength &&
-      (!partial.etag || !etag || etag === partial.etag)
-    ) {
+    const sameStart =
+      range === null || (m !== null && m !== undefined && Number(m[1]) === partial.data.byteLength);
+    const sameFile = !partial.etag || !etag || etag === partial.etag;
+    if (sameStart && sameFile) {
       offset = partial.data.byteLength;
       head = new Uint8Array(partial.data);
     } else {
@@ -128,8 +130,12 @@ async function download(
   const length = Number(res.headers.get('content-length'));
   const total = Number.isFinite(length) && length > 0 ? offset + length : undefined;
   const etag = res.headers.get('etag') ?? undefined;
-  const resumable = res.status === 206 || res.headers.get('accept-ranges') === 'bytes';
-  const chunks: Uint8Array[] = head ? [head] : [];
+  // Accept-Ranges may be hidden cross-origin: keep partials anyway; a host that ignores
+  // Range answers 200 next time and the download restarts.
+  const resumable = res.status === 206 || res.headers.get('accept-ranges') !== 'none';
+  // With a known size, write straight into one buffer (no second full copy at the end).
+  const sink = new Sink(total);
+  if (head) sink.push(head);
   let loaded = offset;
   const report = () =>
     opts.onProgress?.({
@@ -146,7 +152,7 @@ async function download(
   report();
   const keep = async () => {
     if (!resumable || loaded <= offset || loaded === total) return;
-    const data = concat(chunks, loaded);
+    const data = sink.result();
     await opts.cache
       .putPartial({ key: pkey, url, data, etag, total, savedAt: Date.now() })
       .catch((e) => opts.onWarning?.((e as Error).message));
@@ -157,7 +163,7 @@ async function download(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
+      sink.push(value);
       loaded += value.length;
       report();
     }
@@ -173,24 +179,44 @@ async function download(
     throw new Error(`got ${loaded} of ${total} bytes${resumable ? ' (kept for resume)' : ''}`);
   }
   if (partial || offset > 0) await opts.cache.deletePartial(pkey).catch(() => {});
-  return concat(chunks, loaded);
+  return sink.result();
 }
 
-function concat(chunks: Uint8Array[], total: number): ArrayBuffer {
-  if (
-    chunks.length === 1 &&
-    chunks[0].byteOffset === 0 &&
-    chunks[0].byteLength === chunks[0].buffer.byteLength
-  ) {
-    return chunks[0].buffer as ArrayBuffer;
+/** Collects a body: into one preallocated buffer when the size is known, else chunks. */
+class Sink {
+  private buf: Uint8Array | undefined;
+  private chunks: Uint8Array[] = [];
+  private n = 0;
+
+  constructor(size?: number) {
+    if (size !== undefined && size <= 2 ** 31) this.buf = new Uint8Array(size);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
+
+  push(c: Uint8Array): void {
+    if (this.buf && this.n + c.length > this.buf.length) {
+      // Longer than announced: fall back to chunks.
+      this.chunks = [this.buf.subarray(0, this.n)];
+      this.buf = undefined;
+    }
+    if (this.buf) this.buf.set(c, this.n);
+    else this.chunks.push(c);
+    this.n += c.length;
   }
-  return out.buffer;
+
+  /** The bytes so far, as an ArrayBuffer of exactly that length. */
+  result(): ArrayBuffer {
+    if (this.buf) {
+      const b = this.buf.buffer as ArrayBuffer;
+      return this.n === b.byteLength ? b : b.slice(0, this.n);
+    }
+    const out = new Uint8Array(this.n);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out.buffer;
+  }
 }
 
 export interface FetchedFile {
