@@ -66,7 +66,9 @@ export type ToWorker =
   | { type: 'step' }
   | { type: 'stop' }
   /** Test hook: destroy the GPU device to exercise device-loss recovery. */
-  | { type: 'simulate-device-loss' };
+  | { type: 'simulate-device-loss' }
+  /** Test hook: throw an uncaught error in the worker to exercise crash handling. */
+  | { type: 'simulate-crash' };
 
 // ---------------------------------------------------------------- worker → UI
 

@@ -41,10 +41,15 @@ function offDiagonalMask(n: number): tf.Tensor2D {
   return t;
 }
 
-/** Frees the cached index tensors (tests that count tensors, backend switches). */
-export function clearMatchingCache(): void {
-  for (const t of upperIndexCache.values()) t.dispose();
-  for (const t of offDiagCache.values()) t.dispose();
+/**
+ * Frees the cached index tensors (tests that count tensors, backend switches). After a lost
+ * device their backend is gone: pass `dispose = false` to just forget them.
+ */
+export function clearMatchingCache(dispose = true): void {
+  if (dispose) {
+    for (const t of upperIndexCache.values()) t.dispose();
+    for (const t of offDiagCache.values()) t.dispose();
+  }
   upperIndexCache.clear();
   offDiagCache.clear();
 }

@@ -8,6 +8,7 @@ import type { DatasetSplits } from '../data/dataset';
 import { isDatasetError } from '../data/errors';
 import { datasetSamples, parseDatasetFiles } from '../data/parse';
 import { ConfigError } from '../engine/config';
+import { clearMatchingCache } from '../engine/matching';
 import { ModelError } from '../engine/models';
 import { TrainingSession } from '../engine/session';
 import {
@@ -29,6 +30,8 @@ let backendInfo: BackendInfo | null = null;
 let dataset: DatasetSplits | null = null;
 let session: TrainingSession | null = null;
 let deviceLost = false;
+/** Sessions given up after a device loss: their late results are ignored. */
+const abandoned = new WeakSet<TrainingSession>();
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -69,21 +72,36 @@ async function init() {
 async function onDeviceLost(message: string) {
   if (deviceLost) return;
   deviceLost = true;
+  // The session's tensors lived on the lost device and a pending read may never resolve:
+  // abandon it now, report its records with what they had, and let a new run start.
   const s = session;
-  const runIds = s ? s.records.map((r) => r.id) : [];
-  const step = s?.step ?? 0;
-  s?.stop();
-  for (const id of runIds) {
-    post({ type: 'events', runId: id, events: [{ kind: 'device-lost', step, detail: message }] });
+  session = null;
+  if (s) {
+    abandoned.add(s);
+    s.stop();
+    const step = s.step;
+    const runs = s.records.map((r) => {
+      const ev = { kind: 'device-lost' as const, step, detail: message };
+      post({ type: 'events', runId: r.id, events: [ev] });
+      return { ...structuredClone(r), status: 'error' as const, events: [...r.events, ev] };
+    });
+    postError(
+      'device-lost',
+      `The GPU device was lost at step ${step} (${message}). The curves recorded so far are kept.`,
+      'The worker is restarting the GPU backend; press Train to start a new run.',
+      false,
+      runs[0]?.id,
+    );
+    post({ type: 'finished', runs });
+  } else {
+    postError(
+      'device-lost',
+      `The GPU device was lost (${message}).`,
+      'The worker is restarting the GPU backend.',
+    );
   }
-  postError(
-    'device-lost',
-    `The GPU device was lost at step ${step} (${message}). The curves recorded so far are kept.`,
-    'The worker is restarting the GPU backend; press Train to start a new run.',
-    false,
-    runIds[0],
-  );
   try {
+    clearMatchingCache(false);
     tf.removeBackend('webgpu');
     const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
     const gpu = (
@@ -250,6 +268,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'simulate-device-loss':
       if (!destroyDevice()) postError('internal', 'Not on WebGPU: there is no device to lose.');
+      break;
+    case 'simulate-crash':
+      // Thrown outside any handler: the page's Worker gets an 'error' event, as on a real crash.
+      setTimeout(() => {
+        throw new Error('Simulated worker crash');
+      });
       break;
     default:
       assertNever(msg);
