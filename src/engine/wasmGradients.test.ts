@@ -125,6 +125,48 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     expectClose(r, KERNEL_TOL);
   });
 
+  it('explicit pads, including one wider than the filter (wasm-native input-gradient fallback)', async () => {
+    const r = await onBoth(() => [
+      ...valueAndGrads(
+        (x, w) =>
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, [
+            [0, 0],
+            [1, 2],
+            [0, 1],
+            [0, 0],
+          ]),
+        [randn([2, 7, 8, 3], 30), randn([3, 3, 3, 4], 31)],
+        32,
+      ),
+      ...valueAndGrads(
+        (x, w) =>
+          tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, [
+            [0, 0],
+            [3, 0],
+            [2, 4],
+            [0, 0],
+          ]),
+        [randn([2, 5, 6, 2], 33), randn([3, 3, 2, 4], 34)],
+        35,
+      ),
+    ]);
+    expectClose(r, KERNEL_TOL);
+  });
+
+  it('filter gradient in NCHW (kernel called directly: wasm has no NCHW conv2d)', async () => {
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] };
+    const r = await onBoth(() => [
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: randn([2, 3, 7, 9], 36), dy: randn([2, 4, 4, 5], 37) },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+    ]);
+    expectClose(r, KERNEL_TOL);
+  });
+
   it('fused conv2d with bias and relu (same kernels underneath)', async () => {
     const r = await onBoth(() =>
       valueAndGrads(
@@ -270,26 +312,21 @@ describe('BatchMatMul (transposes sent to XNNPACK) and Tile', () => {
  * round-off on both backends and has no relative error to compare.
  */
 function cnnLoss(w: tf.Tensor[], x: tf.Tensor4D, labels: tf.Tensor2D, bn: boolean): tf.Scalar {
-  const [c1, b1, c2, b2, d1, e1, d2, e2, g1, h1, g2, h2] = bn
-    ? [w[0], null, w[1], null, ...w.slice(2)]
+  type T = tf.Tensor | undefined;
+  const [c1, b1, c2, b2, d1, e1, d2, e2, g1, h1, g2, h2]: T[] = bn
+    ? [w[0], undefined, w[1], undefined, ...w.slice(2)]
     : w;
-  const block = (
-    h: tf.Tensor4D,
-    k: tf.Tensor,
-    b: tf.Tensor | null,
-    g?: tf.Tensor,
-    beta?: tf.Tensor,
-  ) => {
-    let y = tf.conv2d(h, k as tf.Tensor4D, 1, 'same');
+  const block = (h: tf.Tensor4D, k: T, b: T, g: T, beta: T): tf.Tensor4D => {
+    let y: tf.Tensor4D = tf.conv2d(h, k as tf.Tensor4D, 1, 'same');
     if (b) y = tf.add(y, b);
     if (g && beta) {
       const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      y = tf.batchNorm(y, mean, variance, beta, g, 1e-5);
+      y = tf.batchNorm(y, mean, variance, beta, g, 1e-5) as tf.Tensor4D;
     }
     return tf.maxPool(tf.relu(y), 2, 2, 'valid');
   };
-  let h = block(x, c1!, b1 ?? null, g1, h1);
-  h = block(h, c2!, b2 ?? null, g2, h2);
+  let h = block(x, c1, b1, g1, h1);
+  h = block(h, c2, b2, g2, h2);
   const z = tf.relu(tf.add(tf.matMul(tf.reshape(h, [x.shape[0], -1]), d1 as tf.Tensor2D), e1!));
   const logits = tf.add(tf.matMul(z as tf.Tensor2D, d2 as tf.Tensor2D), e2!);
   return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0.1) as tf.Scalar;
