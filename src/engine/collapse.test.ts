@@ -40,31 +40,34 @@ async function train(patch: Partial<TrainConfig>) {
   return rec;
 }
 
-describe.skipIf(!hasKmnist)(`collapse and warm-up on real KMNIST ${hasKmnist ? '' : SKIP_NO_SHARED}`, () => {
-  beforeAll(async () => {
-    const files = await readDatasetDir('kmnist', `${DATASETS_DIR}/kmnist`);
-    data = await parseDatasetFiles({ id: 'kmnist', files, carve: true });
-  });
+describe.skipIf(!hasKmnist)(
+  `collapse and warm-up on real KMNIST ${hasKmnist ? '' : SKIP_NO_SHARED}`,
+  () => {
+    beforeAll(async () => {
+      const files = await readDatasetDir('kmnist', `${DATASETS_DIR}/kmnist`);
+      data = await parseDatasetFiles({ id: 'kmnist', files, carve: true });
+    });
 
-  it('biased ITRA-c, T_w = 0, λ = 1: the features collapse', async () => {
-    const rec = await train({ estimator: 'biased', warmup: 0, lambda: 1, maxSteps: 50 });
-    const collapsed = rec.events.find((e) => e.kind === 'collapsed');
-    expect(collapsed, JSON.stringify(rec.points)).toBeDefined();
-    expect(rec.points.at(-1)!.sigma).toBeLessThanOrEqual(1.0001e-6);
-    expect(rec.points.at(-1)!.testAcc).toBeLessThan(0.2);
-  });
+    it('biased ITRA-c, T_w = 0, λ = 1: the features collapse', async () => {
+      const rec = await train({ estimator: 'biased', warmup: 0, lambda: 1, maxSteps: 50 });
+      const collapsed = rec.events.find((e) => e.kind === 'collapsed');
+      expect(collapsed, JSON.stringify(rec.points)).toBeDefined();
+      expect(rec.points.at(-1)!.sigma).toBeLessThanOrEqual(1.0001e-6);
+      expect(rec.points.at(-1)!.testAcc).toBeLessThan(0.2);
+    });
 
-  it('unbiased ITRA-c on the same seed, T_w = 0, λ = 1: no collapse, it trains', async () => {
-    const rec = await train({ estimator: 'unbiased', warmup: 0, lambda: 1, maxSteps: 100 });
-    expect(rec.events.filter((e) => e.kind === 'collapsed')).toEqual([]);
-    expect(rec.points.at(-1)!.testAcc).toBeGreaterThan(0.25);
-  });
+    it('unbiased ITRA-c on the same seed, T_w = 0, λ = 1: no collapse, it trains', async () => {
+      const rec = await train({ estimator: 'unbiased', warmup: 0, lambda: 1, maxSteps: 100 });
+      expect(rec.events.filter((e) => e.kind === 'collapsed')).toEqual([]);
+      expect(rec.points.at(-1)!.testAcc).toBeGreaterThan(0.25);
+    });
 
-  it('biased ITRA-c after a 100-step vanilla warm-up, λ = 0.8: no collapse, it trains', async () => {
-    const rec = await train({ estimator: 'biased', warmup: 100, lambda: 0.8, maxSteps: 200 });
-    expect(rec.events.filter((e) => e.kind === 'collapsed')).toEqual([]);
-    expect(rec.events).toContainEqual({ kind: 'warmup-end', step: 100 });
-    expect(rec.points.at(-1)!.lambdaEff).toBe(0.8);
-    expect(rec.points.at(-1)!.testAcc).toBeGreaterThan(0.5);
-  });
-});
+    it('biased ITRA-c after a 100-step vanilla warm-up, λ = 0.8: no collapse, it trains', async () => {
+      const rec = await train({ estimator: 'biased', warmup: 100, lambda: 0.8, maxSteps: 200 });
+      expect(rec.events.filter((e) => e.kind === 'collapsed')).toEqual([]);
+      expect(rec.events).toContainEqual({ kind: 'warmup-end', step: 100 });
+      expect(rec.points.at(-1)!.lambdaEff).toBe(0.8);
+      expect(rec.points.at(-1)!.testAcc).toBeGreaterThan(0.5);
+    });
+  },
+);
