@@ -14,6 +14,8 @@ test('falls back to wasm and the banner names the backend and the reason', async
   await expect(banner).toBeVisible({ timeout: 60_000 });
   await expect(banner).toContainText('training runs on wasm');
   await expect(banner).toContainText(/webgpu: .*no adapter/);
-  await expect(page.getByLabel('Status bar').locator('[data-stat="backend"]')).toContainText('wasm');
+  await expect(page.getByLabel('Status bar').locator('[data-stat="backend"]')).toContainText(
+    'wasm',
+  );
   await page.screenshot({ path: 'e2e/screenshots/backend-fallback.png', fullPage: true });
 });
