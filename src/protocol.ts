@@ -55,7 +55,8 @@ export interface StartRequest {
 // ---------------------------------------------------------------- UI → worker
 
 export type ToWorker =
-  | { type: 'init' }
+  /** `backend`: try this one first (skipping faster ones), e.g. from the page's ?backend=. */
+  | { type: 'init'; backend?: BackendName }
   | { type: 'load-dataset'; data: RawDatasetFiles }
   | { type: 'start'; request: StartRequest }
   /** Live change between steps; `side` targets one twin (default: all sides). */

@@ -68,7 +68,12 @@ export class GuardedOptimizer {
       });
       updates.push(...extra);
       // One finiteness test over the loss and every new value: NaN·0 and ∞·0 are NaN.
-      const probe = tf.addN([loss, ...updates.map(([, u]) => tf.mul(tf.sum(u), 0))]);
+      // Pairwise adds, not tf.addN: WebGPU's AddN kernel binds every input at once and fails
+      // validation past the device's storage-buffer limit (8 on SwiftShader).
+      const probe = updates.reduce<tf.Tensor>(
+        (acc, [, u]) => tf.add(acc, tf.mul(tf.sum(u), 0)),
+        loss,
+      );
       const ok = tf.logicalAnd(tf.isFinite(probe), tf.greater(this.healthy, 0.5));
       for (const [variable, value] of updates) variable.assign(tf.where(ok, value, variable));
       const okFloat = tf.cast(ok, 'float32');

@@ -32,7 +32,23 @@ export interface SessionOptions {
   yieldToHost?: () => Promise<void>;
 }
 
-const defaultYield = () => new Promise<void>((r) => setTimeout(r, 0));
+/**
+ * Yields one macrotask, so that the host's messages (pause, stop, patches) get through between
+ * steps. Not setTimeout(0): browsers clamp a chain of nested timers to >= 4 ms each (HTML
+ * timers, nesting level > 5), which cost 4 ms per step in the worker (bench/PERFORMANCE.md);
+ * a MessageChannel message is not clamped.
+ */
+export function defaultYield(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((r) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      r();
+    };
+    port2.postMessage(null);
+  });
+}
 
 /** Refuses bad settings before any work, with a message a user can act on. */
 export function checkSessionSettings(config: TrainConfig, data: DatasetSplits): void {

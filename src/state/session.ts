@@ -22,7 +22,7 @@ import { useLibraryStore } from './runsLibrary';
 import { applyStream, phaseFromStatuses, type StreamMessage } from './sessionLogic';
 import { type AppAlert, isActive, type SpeedInfo, useSessionStore } from './sessionStore';
 import { buildStartRequest } from './startRequest';
-import { throttleTrailing } from './throttle';
+import { debounceTrailing, throttleTrailing } from './throttle';
 import type { TwinSettings } from './urlConfig';
 import { type CrashInfo, createWorkerClient, type WorkerClient } from './workerClient';
 
@@ -33,6 +33,8 @@ const LAMBDA_PATCH_MS = 200;
 
 let client: WorkerClient | null = null;
 let initialised = false;
+/** Whether the session in progress is a twin pair (decides which side a live change targets). */
+let activeTwin = false;
 
 // ------------------------------------------------------------------ waiting for replies
 
@@ -231,6 +233,7 @@ function onMessage(msg: FromWorker) {
       datasetWaiter = null;
       return;
     case 'started': {
+      activeTwin = msg.runs.some((r) => r.twin !== undefined);
       const runs: Record<string, RunRecord> = {};
       for (const r of msg.runs) runs[r.id] = r;
       useSessionStore.setState({
@@ -277,7 +280,7 @@ function onWorkerError(msg: Extract<FromWorker, { type: 'error' }>) {
       : undefined;
   alert({
     id,
-    level: msg.fatal || msg.code === 'dataset' ? 'error' : 'warning',
+    level: msg.fatal || msg.code === 'dataset' || msg.code === 'diverged' ? 'error' : 'warning',
     title: `${ERROR_TITLES[msg.code]}${who ? ` — ${who}` : ''}`,
     message: [msg.message, eventSpec?.why].filter(Boolean).join(' '),
     hint: msg.hint ?? eventSpec?.hint ?? defaultHint(msg.code),
@@ -295,7 +298,8 @@ function onWorkerError(msg: Extract<FromWorker, { type: 'error' }>) {
     useSessionStore.setState({ workerState: 'failed' });
     rejectWaiters(new HandledError(msg.message));
   }
-  if (msg.code === 'config' && useSessionStore.getState().phase === 'starting') {
+  // The worker refused to start (bad settings, no dataset, model error): back to idle.
+  if (useSessionStore.getState().phase === 'starting' && msg.code !== 'device-lost') {
     useSessionStore.setState({ phase: 'idle' });
   }
 }
@@ -337,7 +341,8 @@ function onCrash(info: CrashInfo) {
     }
   }
   useSessionStore.setState({
-    workerState: 'crashed',
+    workerState: info.kind === 'load' ? 'failed' : 'crashed',
+    backend: null,
     runs,
     phase: s.runIds.length ? 'finished' : 'idle',
   });
@@ -372,7 +377,12 @@ function startWorker(): Promise<void> {
   useSessionStore.setState({ workerState: 'starting', backend: null });
   const ready = waitForReady();
   client.restart();
-  client.send({ type: 'init' });
+  // ?backend=wasm|webgl|cpu on the page URL starts from that backend (comparisons, tests).
+  const preferred = new URLSearchParams(window.location.search).get('backend');
+  client.send({
+    type: 'init',
+    backend: (['webgpu', 'wasm', 'webgl', 'cpu'] as const).find((b) => b === preferred),
+  });
   const timer = setTimeout(() => {
     if (useSessionStore.getState().workerState === 'starting') {
       alert({
@@ -412,6 +422,7 @@ export function initApp(): void {
   // Test hook for e2e: exercise device-loss recovery.
   (window as unknown as { __itra?: unknown }).__itra = {
     simulateDeviceLoss: () => client?.send({ type: 'simulate-device-loss' }),
+    simulateCrash: () => client?.send({ type: 'simulate-crash' }),
   };
 }
 
@@ -484,6 +495,7 @@ export async function loadDatasetFromServer(
     error: null,
     pending: null,
   });
+  const warnings: string[] = [];
   try {
     const { missing, ...data } = await downloadDataset(id, {
       signal: ac.signal,
@@ -505,15 +517,19 @@ export async function loadDatasetFromServer(
           },
         });
       },
-      onWarning: (message) =>
-        alert({
-          id: `dataset:warning:${message}`,
-          level: 'warning',
-          title: 'Dataset cache',
-          message,
-        }),
+      onWarning: (message) => warnings.push(message),
     });
     if (ac.signal.aborted) throw new DOMException('Cancelled', 'AbortError');
+    // Download failures of a missing split are summed up by the carve notice; show the rest.
+    const other = warnings.filter((w) => !missing.some((f) => w.includes(f)));
+    if (other.length) {
+      alert({
+        id: `dataset:warning:${id}`,
+        level: 'warning',
+        title: `${DATASETS[id].name}: loaded, with a note`,
+        message: other.join(' '),
+      });
+    }
     void refreshCache();
     return await deliverFiles(data, missing, autoCarve);
   } catch (e) {
@@ -685,7 +701,6 @@ export async function train(): Promise<void> {
     }
     const request = buildStartRequest(config, twin);
     if (!client?.send({ type: 'start', request })) throw new HandledError('worker not running');
-    activeTwin = twin.enabled;
   } catch (e) {
     if (useSessionStore.getState().phase === 'starting')
       useSessionStore.setState({ phase: 'idle' });
@@ -700,9 +715,6 @@ export async function train(): Promise<void> {
     }
   }
 }
-
-/** Whether the session in progress is a twin pair (decides which side a live change targets). */
-let activeTwin = false;
 
 export function pause(): void {
   if (useSessionStore.getState().phase === 'running') client?.send({ type: 'pause' });
@@ -726,9 +738,7 @@ export function stepOnce(): void {
 export function reset(): void {
   const s = useSessionStore.getState();
   flush();
-  lambdaThrottles.A.flush();
-  lambdaThrottles.B.flush();
-  lambdaThrottles.all.flush();
+  flushLive();
   if (isActive(s.phase)) client?.send({ type: 'stop' });
   // Mark them stopped now; the worker's 'finished' replaces this with the final record.
   const ended = s.runIds
@@ -754,6 +764,9 @@ const lambdaThrottles = {
   all: throttleTrailing(sendPatch('all'), LAMBDA_PATCH_MS),
 };
 
+// lr is typed: one patch when typing pauses. It applies to both twin sides (B doesn't override it).
+const lrDebounce = debounceTrailing(sendPatch('all'), 500);
+
 /**
  * A change of a live setting from the controls. Updates the settings and, during a session,
  * patches the model in place (never resets it). Side 'B' is the twin's side-B control; the
@@ -773,13 +786,15 @@ export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void 
     return; // the control shows the problem; nothing invalid reaches the worker
   }
   const side: Side = from === 'B' ? 'B' : !activeTwin ? 'all' : 'lr' in valid ? 'all' : 'A';
-  const { lambda, ...rest } = valid;
+  const { lambda, lr, ...rest } = valid;
   if (lambda !== undefined) lambdaThrottles[side].call({ lambda });
+  if (lr !== undefined) lrDebounce.call({ lr });
   if (Object.keys(rest).length) sendPatch(side)(rest);
 }
 
 /** Flush a pending λ patch (slider released). */
 export function flushLive(): void {
+  lrDebounce.flush();
   lambdaThrottles.A.flush();
   lambdaThrottles.B.flush();
   lambdaThrottles.all.flush();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { throttleTrailing } from './throttle';
+import { debounceTrailing, throttleTrailing } from './throttle';
 
 describe('throttleTrailing (λ slider patches)', () => {
   beforeEach(() => {
@@ -46,5 +46,29 @@ describe('throttleTrailing (λ slider patches)', () => {
     t.cancel();
     vi.advanceTimersByTime(1000);
     expect(sent).toEqual([1, 2]);
+  });
+});
+
+describe('debounceTrailing (learning-rate typing)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends only the last value once typing pauses', () => {
+    const sent: number[] = [];
+    const d = debounceTrailing((v: number) => sent.push(v), 500);
+    d.call(0.0);
+    vi.advanceTimersByTime(200);
+    d.call(0.005);
+    vi.advanceTimersByTime(499);
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([0.005]);
+    d.call(0.1);
+    d.flush();
+    expect(sent).toEqual([0.005, 0.1]);
   });
 });

@@ -59,3 +59,39 @@ export function throttleTrailing<T>(
     },
   };
 }
+
+/**
+ * Trailing debounce: delivers the last value once calls have paused for `waitMs` (typing a
+ * learning rate sends one patch for "0.005", not one per keystroke).
+ */
+export function debounceTrailing<T>(
+  fn: (value: T) => void,
+  waitMs: number,
+  clock: Clock = realClock,
+): Throttled<T> {
+  let timer: unknown = null;
+  let pending: { value: T } | null = null;
+  const send = () => {
+    timer = null;
+    if (!pending) return;
+    const { value } = pending;
+    pending = null;
+    fn(value);
+  };
+  return {
+    call(value: T) {
+      pending = { value };
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = clock.setTimeout(send, waitMs);
+    },
+    flush() {
+      if (timer !== null) clock.clearTimeout(timer);
+      send();
+    },
+    cancel() {
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      pending = null;
+    },
+  };
+}

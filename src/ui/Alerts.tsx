@@ -23,12 +23,7 @@ export function Alerts() {
               ))}
             </ul>
           </div>
-          <button
-            type="button"
-            className="alert-close"
-            aria-label="Dismiss link notice"
-            onClick={dismissUrl}
-          >
+          <button type="button" className="alert-close" aria-label="Dismiss" onClick={dismissUrl}>
             ×
           </button>
         </div>
@@ -36,7 +31,7 @@ export function Alerts() {
       {alerts.map((a) => (
         <div key={a.id} role="alert" className={`alert alert-${a.level}`}>
           <div className="alert-body">
-            <strong>{a.title}</strong>
+            <strong id={`alert-${slugId(a.id)}`}>{a.title}</strong>
             {a.message ? <p>{a.message}</p> : null}
             {a.hint ? (
               <p className="alert-hint">
@@ -47,7 +42,8 @@ export function Alerts() {
           <button
             type="button"
             className="alert-close"
-            aria-label={`Dismiss: ${a.title}`}
+            aria-label="Dismiss"
+            aria-describedby={`alert-${slugId(a.id)}`}
             onClick={() => dismiss(a.id)}
           >
             ×
@@ -56,4 +52,11 @@ export function Alerts() {
       ))}
     </div>
   );
+}
+
+/** Alert ids carry run ids and messages: make them safe for id attributes. */
+function slugId(id: string): string {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return (h >>> 0).toString(36);
 }

@@ -1,17 +1,20 @@
 /** The paper's Figure-1 curves for every visible run, plus the twin gap readout. */
 import { useMemo } from 'react';
 import { useLibraryStore } from '../state/runsLibrary';
-import { useSessionStore } from '../state/sessionStore';
+import { isActive, useSessionStore } from '../state/sessionStore';
 import { useViewStore } from '../state/viewStore';
 import { gapReadout } from './chartData';
 import { fmtInt, fmtSigned } from './format';
 import { type ChartRun, MetricChart } from './MetricChart';
+
+const LEGEND_ALL = 12;
 
 export function Charts() {
   const entries = useLibraryStore((s) => s.entries);
   const order = useLibraryStore((s) => s.order);
   const setHidden = useLibraryStore((s) => s.setHidden);
   const currentIds = useSessionStore((s) => s.runIds);
+  const waiting = useSessionStore((s) => isActive(s.phase));
   const smoothing = useViewStore((s) => s.smoothing);
   const logCE = useViewStore((s) => s.logCE);
   const setView = useViewStore((s) => s.set);
@@ -28,16 +31,19 @@ export function Charts() {
           points: e.record.points,
           events: e.record.events,
           current: currentIds.includes(e.id),
+          side: e.record.twin?.side,
         })),
     [entries, order, currentIds],
   );
 
-  // Legend: what is drawn, plus the session's runs even if hidden (so they can be shown again).
-  const legend = useMemo(
-    () =>
-      order.map((id) => entries[id]).filter((e) => e && (!e.hidden || currentIds.includes(e.id))),
-    [entries, order, currentIds],
-  );
+  // Legend: every run while the library is small (hidden ones struck through, click to show);
+  // with many runs, only what is drawn plus the session's runs (the runs panel has the rest).
+  const legend = useMemo(() => {
+    const all = order.map((id) => entries[id]).filter(Boolean);
+    return all.length <= LEGEND_ALL
+      ? all
+      : all.filter((e) => !e.hidden || currentIds.includes(e.id));
+  }, [entries, order, currentIds]);
 
   return (
     <section className="charts" aria-labelledby="charts-h">
@@ -95,6 +101,7 @@ export function Charts() {
 
       <div className="charts-main">
         <MetricChart
+          waiting={waiting}
           title="Intra-class distance"
           caption="normalized; lower = more compact"
           metric="intraDist"
@@ -103,6 +110,7 @@ export function Charts() {
           size="main"
         />
         <MetricChart
+          waiting={waiting}
           title="Test accuracy"
           metric="testAcc"
           runs={runs}
@@ -110,6 +118,7 @@ export function Charts() {
           size="main"
         />
         <MetricChart
+          waiting={waiting}
           title="Test cross-entropy"
           metric="testCE"
           runs={runs}
@@ -120,6 +129,7 @@ export function Charts() {
       </div>
       <div className="charts-small">
         <MetricChart
+          waiting={waiting}
           title="Train cross-entropy"
           metric="trainCE"
           runs={runs}
@@ -127,8 +137,16 @@ export function Charts() {
           logScale={logCE}
           size="small"
         />
-        <MetricChart title="Match" metric="match" runs={runs} smoothing={smoothing} size="small" />
         <MetricChart
+          waiting={waiting}
+          title="Match"
+          metric="match"
+          runs={runs}
+          smoothing={smoothing}
+          size="small"
+        />
+        <MetricChart
+          waiting={waiting}
           title="σ"
           caption="kernel bandwidth"
           metric="sigma"

@@ -144,11 +144,11 @@ export function DatasetPanel() {
             <strong>{DATASET_LABELS[error.id]} could not be loaded.</strong>
           </p>
           <p className="pre">{error.message}</p>
-          {error.urls.length ? (
+          {error.urls.some((u) => !error.message.includes(u)) ? (
             <p>
               Failed URL{error.urls.length > 1 ? 's' : ''}:{' '}
               {error.urls.map((u) => (
-                <code key={u} className="url">
+                <code key={u} className="url block">
                   {u}
                 </code>
               ))}

@@ -1,5 +1,5 @@
 /** One metric vs step for every visible run, with event markers and a hover readout. */
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useState } from 'react';
 import {
   CartesianGrid,
   Line,
@@ -14,6 +14,7 @@ import type { Point, RunEvent } from '../engine/runRecord';
 import {
   type ChartRow,
   collectMarkers,
+  labelRows,
   type MetricKey,
   mergeRows,
   type PreparedSeries,
@@ -30,6 +31,8 @@ export interface ChartRun {
   events: RunEvent[];
   /** Part of the session in progress: drawn a little heavier. */
   current: boolean;
+  /** Twin side, to say which side a marker belongs to. */
+  side?: 'A' | 'B';
 }
 
 export interface MetricChartProps {
@@ -41,6 +44,8 @@ export interface MetricChartProps {
   size: 'main' | 'small';
   /** One-line description under the heading. */
   caption?: string;
+  /** A session is starting or running: an empty chart is waiting, not empty. */
+  waiting?: boolean;
 }
 
 const MAX_POINTS = 500;
@@ -106,7 +111,7 @@ function ChartTooltip(props: {
           <span className="chart-tooltip-val">
             {formatMetric(metric, row[r.id])}
             {smoothing > 0 && row[rawKey(r.id)] !== undefined ? (
-              <span className="raw"> (raw {formatMetric(metric, row[rawKey(r.id)])})</span>
+              <span className="raw"> · raw {formatMetric(metric, row[rawKey(r.id)])}</span>
             ) : null}
           </span>
         </div>
@@ -116,26 +121,37 @@ function ChartTooltip(props: {
 }
 
 function MetricChartImpl(props: MetricChartProps) {
-  const { title, metric, runs, smoothing, logScale = false, size, caption } = props;
-  const { series, rows, markers, count } = useMemo(() => {
+  const { title, metric, runs, smoothing, logScale = false, size, caption, waiting } = props;
+  const { series, rows, markers, labels, count } = useMemo(() => {
     const series = runs.map((r) => prepared(r, metric, smoothing, logScale));
     const rows = mergeRows(series);
-    const markers = collectMarkers(runs, size === 'main' ? 40 : 20);
+    const lastStep = Math.max(
+      rows.length ? rows[rows.length - 1].step : 0,
+      ...runs.flatMap((r) => r.events.map((e) => e.step)),
+      1,
+    );
+    const markers = collectMarkers(runs, size === 'main' ? 40 : 20, lastStep * 0.04);
+    // A label needs ~70 px of a main chart's ~230 px plot.
+    const labels = labelRows(markers, lastStep * 0.3, 2);
     const count = series.reduce((n, s) => n + s.main.length, 0);
-    return { series, rows, markers, count };
+    return { series, rows, markers, labels, count };
   }, [runs, metric, smoothing, logScale, size]);
 
-  const height = size === 'main' ? 240 : 150;
+  const [hovered, setHovered] = useState(false);
+  const height = size === 'main' ? 252 : 150;
   const yFmt = (v: number) =>
     metric === 'testAcc' ? `${+(v * 100).toFixed(1)}%` : fmtNum(v, metric === 'sigma' ? 4 : 3);
 
   return (
     <figure
       className={`chart chart-${size}`}
+      onMouseEnter={() => setHovered(true)}
+      onMouseLeave={() => setHovered(false)}
       aria-label={`${title} chart`}
       data-points={count}
       data-series={series.filter((s) => s.main.length > 0).length}
       data-metric={metric}
+      data-markers={markers.map((m) => m.label).join(' | ')}
     >
       <figcaption className="chart-head">
         <h3>{title}</h3>
@@ -143,7 +159,13 @@ function MetricChartImpl(props: MetricChartProps) {
       </figcaption>
       {rows.length === 0 ? (
         <div className="chart-empty" style={{ height }}>
-          {runs.length === 0 ? 'No runs shown' : 'Waiting for the first eval step…'}
+          {runs.length === 0
+            ? 'No runs shown'
+            : waiting
+              ? 'Waiting for the first eval step…'
+              : metric === 'match' || metric === 'sigma'
+                ? 'No values: logged for ITRA and ITRA-c'
+                : 'No points recorded'}
         </div>
       ) : (
         <ResponsiveContainer width="100%" height={height}>
@@ -151,7 +173,7 @@ function MetricChartImpl(props: MetricChartProps) {
             data={rows}
             syncId="itra-curves"
             syncMethod="value"
-            margin={{ top: 14, right: 12, bottom: 0, left: 0 }}
+            margin={{ top: size === 'main' ? 28 : 8, right: 14, bottom: 0, left: 0 }}
           >
             <CartesianGrid stroke="#e8ebf0" strokeDasharray="3 3" />
             <XAxis
@@ -174,9 +196,12 @@ function MetricChartImpl(props: MetricChartProps) {
             />
             <Tooltip
               isAnimationActive={false}
+              wrapperStyle={{ zIndex: 20 }}
+              allowEscapeViewBox={{ x: false, y: true }}
               content={(p) => (
                 <ChartTooltip
-                  active={p.active}
+                  // Synced charts show the cursor; only the hovered one shows the readout.
+                  active={p.active && hovered}
                   payload={p.payload as readonly TooltipEntry[]}
                   runs={runs}
                   metric={metric}
@@ -212,7 +237,7 @@ function MetricChartImpl(props: MetricChartProps) {
                 isAnimationActive={false}
               />
             ))}
-            {markers.map((m) => (
+            {markers.map((m, i) => (
               <ReferenceLine
                 key={`${m.step}-${m.label}`}
                 x={m.step}
@@ -221,8 +246,10 @@ function MetricChartImpl(props: MetricChartProps) {
                 strokeOpacity={0.8}
                 ifOverflow="extendDomain"
                 label={
-                  size === 'main'
-                    ? { value: m.label, position: 'insideTopLeft', fontSize: 10, fill: '#4a5263' }
+                  size === 'main' && labels[i] >= 0
+                    ? (p: { viewBox?: { x?: number; y?: number } }) => (
+                        <MarkerLabel viewBox={p.viewBox} text={m.label} row={labels[i]} />
+                      )
                     : undefined
                 }
               />
@@ -231,6 +258,17 @@ function MetricChartImpl(props: MetricChartProps) {
         </ResponsiveContainer>
       )}
     </figure>
+  );
+}
+
+/** Marker labels sit in the top margin, above the data, in two staggered rows. */
+function MarkerLabel(props: { viewBox?: { x?: number; y?: number }; text: string; row: number }) {
+  const x = (props.viewBox?.x ?? 0) + 2;
+  const y = (props.viewBox?.y ?? 0) - 4 - props.row * 11;
+  return (
+    <text x={x} y={y} fontSize={10} fill="#4a5263">
+      {props.text}
+    </text>
   );
 }
 

@@ -144,6 +144,7 @@ function RunRow({ entry, live }: { entry: LibraryEntry; live: boolean }) {
           className="run-name"
           type="text"
           value={name}
+          title={r.name}
           aria-label={`Name of run ${r.name}`}
           onChange={(e) => setName(e.target.value)}
           onBlur={commit}

@@ -22,8 +22,8 @@ export function SampleGrid({ samples, classNames, romaji }: Props) {
       <div className="sample-grid">
         {Array.from({ length: numClasses }, (_, k) => (
           <div className="sample-class" key={classNames[k] ?? k}>
-            <ClassStrip samples={samples} k={k} label={classLabel(classNames, romaji, k)} />
             <span className="sample-label">{classLabel(classNames, romaji, k)}</span>
+            <ClassStrip samples={samples} k={k} label={classLabel(classNames, romaji, k)} />
           </div>
         ))}
       </div>
@@ -64,7 +64,7 @@ function ClassStrip({ samples, k, label }: { samples: DatasetSamples; k: number;
       aria-label={`${perClass} samples of class ${label}`}
       width={w * perClass}
       height={h}
-      style={{ width: w * perClass * 1.5, height: h * 1.5 }}
+      style={{ maxWidth: w * perClass * (h <= 28 ? 1 : 0.875) }}
     />
   );
 }

@@ -7,6 +7,7 @@ import {
   eventLabel,
   extractSeries,
   gapReadout,
+  labelRows,
   medianGap,
   mergeRows,
   prepareSeries,
@@ -207,6 +208,47 @@ describe('markers', () => {
       { color: 'blue', events: [{ kind: 'warmup-end', step: 200 }] },
     ]);
     expect(m.map((x) => `${x.step}:${x.label}`)).toEqual(['200:warm-up end', '300:collapsed']);
+  });
+});
+
+describe('marker bursts and label rows', () => {
+  it('merges a slider drag into one marker, keeps separate changes apart', () => {
+    const ev = (step: number, from: number, to: number) =>
+      ({ kind: 'change', step, setting: 'lambda', from, to }) as const;
+    const runs = [
+      {
+        color: 'red',
+        events: [
+          ev(100, 0.6, 0.65),
+          ev(104, 0.65, 0.8),
+          ev(108, 0.8, 1.2),
+          { kind: 'change', step: 110, setting: 'method', from: 'itra-c', to: 'vanilla' } as const,
+          ev(500, 1.2, 0.6),
+        ],
+      },
+    ];
+    expect(collectMarkers(runs, 40, 0).map((m) => m.label)).toHaveLength(5);
+    const merged = collectMarkers(runs, 40, 10);
+    expect(merged.map((m) => `${m.step}:${m.label}`)).toEqual([
+      '100:λ 0.6→1.2',
+      '110:→ Vanilla SGD',
+      '500:λ 1.2→0.6',
+    ]);
+  });
+
+  it('names the twin side of a one-sided change, not of a shared one', () => {
+    const lam = { kind: 'change', step: 300, setting: 'lambda', from: 0.6, to: 0.8 } as const;
+    const lr = { kind: 'change', step: 400, setting: 'lr', from: 0.01, to: 0.005 } as const;
+    const m = collectMarkers([
+      { color: 'a', side: 'A', events: [lr] },
+      { color: 'b', side: 'B', events: [lam, lr] },
+    ]);
+    expect(m.map((x) => x.label)).toEqual(['B: λ 0.6→0.8', 'lr 0.01→0.005']);
+  });
+
+  it('assigns label rows greedily and leaves crowded markers unlabelled', () => {
+    const m = (step: number) => ({ step, label: 'x', kind: 'warmup-end' as const, color: '' });
+    expect(labelRows([m(0), m(10), m(20), m(100)], 50, 2)).toEqual([0, 1, -1, 0]);
   });
 });
 

@@ -169,15 +169,16 @@ function fmtSetting(setting: string, v: string | number): string {
   return typeof v === 'number' ? String(Number.parseFloat(v.toPrecision(4))) : v;
 }
 
+function changeLabel(setting: string, from: string | number, to: string | number): string {
+  if (setting === 'lambda') return `λ ${fmtSetting(setting, from)}→${fmtSetting(setting, to)}`;
+  if (setting === 'lr') return `lr ${fmtSetting(setting, from)}→${fmtSetting(setting, to)}`;
+  return `→ ${fmtSetting(setting, to)}`;
+}
+
 export function eventLabel(e: RunEvent): string {
   switch (e.kind) {
-    case 'change': {
-      if (e.setting === 'method') return `→ ${fmtSetting('method', e.to)}`;
-      if (e.setting === 'lambda')
-        return `λ ${fmtSetting('lambda', e.from)}→${fmtSetting('lambda', e.to)}`;
-      if (e.setting === 'lr') return `lr ${fmtSetting('lr', e.from)}→${fmtSetting('lr', e.to)}`;
-      return `→ ${e.to}`;
-    }
+    case 'change':
+      return changeLabel(e.setting, e.from, e.to);
     case 'warmup-end':
       return 'warm-up end';
     case 'collapsed':
@@ -193,25 +194,65 @@ export function eventLabel(e: RunEvent): string {
 
 /**
  * One marker per distinct (step, label): twin sides share their warm-up end and common
- * changes. Capped to the latest `max` so a long session stays readable.
+ * changes. A burst of changes of one setting (a slider drag: each step gap ≤ `mergeGap`)
+ * becomes one marker "λ 0.6→1.2" at its start. Capped to the latest `max`.
  */
 export function collectMarkers(
-  runs: readonly { events: readonly RunEvent[]; color: string }[],
+  runs: readonly { events: readonly RunEvent[]; color: string; side?: 'A' | 'B' }[],
   max = 40,
+  mergeGap = 0,
 ): Marker[] {
-  const seen = new Set<string>();
-  const out: Marker[] = [];
+  const all: (Marker & { side?: 'A' | 'B' })[] = [];
   for (const r of runs) {
-    for (const e of r.events) {
-      const label = eventLabel(e);
-      const key = `${e.step}|${label}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ step: e.step, label, kind: e.kind, color: r.color });
+    let open: { m: Marker; setting: string; from: string | number; last: number } | null = null;
+    const events = [...r.events].sort((a, b) => a.step - b.step);
+    for (const e of events) {
+      if (
+        e.kind === 'change' &&
+        open &&
+        open.setting === e.setting &&
+        e.step - open.last <= mergeGap
+      ) {
+        open.last = e.step;
+        open.m.label = changeLabel(e.setting, open.from, e.to);
+        continue;
+      }
+      const m = { step: e.step, label: eventLabel(e), kind: e.kind, color: r.color, side: r.side };
+      all.push(m);
+      open = e.kind === 'change' ? { m, setting: e.setting, from: e.from, last: e.step } : null;
     }
   }
+  // Dedupe; an event on one twin side only (a side-B λ change) says which side.
+  const groups = new Map<string, { m: Marker; sides: Set<string> }>();
+  for (const { side, ...m } of all) {
+    const key = `${m.step}|${m.label}`;
+    const g = groups.get(key);
+    if (g) {
+      if (side) g.sides.add(side);
+    } else groups.set(key, { m, sides: new Set(side ? [side] : []) });
+  }
+  const out = [...groups.values()].map(({ m, sides }) =>
+    sides.size === 1 ? { ...m, label: `${[...sides][0]}: ${m.label}` } : m,
+  );
   out.sort((a, b) => a.step - b.step);
   return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/**
+ * Label rows for markers (sorted by step): each label takes the first row whose previous
+ * label is at least `minGap` steps to the left; -1 = no room, the line stays unlabelled.
+ */
+export function labelRows(markers: readonly Marker[], minGap: number, rows = 2): number[] {
+  const last = new Array<number>(rows).fill(Number.NEGATIVE_INFINITY);
+  return markers.map((m) => {
+    for (let r = 0; r < rows; r++) {
+      if (m.step - last[r] >= minGap) {
+        last[r] = m.step;
+        return r;
+      }
+    }
+    return -1;
+  });
 }
 
 export interface GapReadout {

@@ -20,7 +20,7 @@ import {
   type StartRequest,
   type ToWorker,
 } from '../protocol';
-import { chooseBackend, destroyDevice, watchDeviceLoss } from './backend';
+import { BACKEND_ORDER, chooseBackend, destroyDevice, watchDeviceLoss } from './backend';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -41,17 +41,15 @@ function postError(code: ErrorCode, message: string, hint?: string, fatal = fals
   post({ type: 'error', code, message, hint, fatal, runId });
 }
 
-/** Backends to skip, from the page URL (?backend=wasm forces wasm, for tests and users). */
-function skippedBackends(): BackendName[] {
-  const forced = new URL(self.location.href).searchParams.get('backend') as BackendName | null;
-  if (!forced) return [];
-  const order: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
-  return order.slice(0, Math.max(0, order.indexOf(forced)));
+/** Backends to skip so that `preferred` is tried first (?backend=wasm on the page URL). */
+function skippedBackends(preferred?: BackendName): BackendName[] {
+  if (!preferred || !BACKEND_ORDER.includes(preferred)) return [];
+  return BACKEND_ORDER.slice(0, BACKEND_ORDER.indexOf(preferred));
 }
 
-async function init() {
+async function init(preferred?: BackendName) {
   try {
-    backendInfo = await chooseBackend(skippedBackends());
+    backendInfo = await chooseBackend(skippedBackends(preferred));
     deviceLost = false;
     watchDeviceLoss(onDeviceLost);
     post({ type: 'ready', info: backendInfo });
@@ -239,7 +237,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'init':
-      void init();
+      void init(msg.backend);
       break;
     case 'load-dataset':
       void loadDataset(msg);
