@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { hasKmnist, SKIP_NO_SHARED } from '../test/shared';
-import { FAST, points, ready, waitForPoints } from './helpers';
+import { chart, FAST, points, ready, waitForPoints } from './helpers';
 
 test.skip(!hasKmnist, SKIP_NO_SHARED);
 
@@ -35,6 +35,9 @@ test('a lost GPU device: message, curves kept, a new run trains on a new device'
   });
   const kept = await points(page, 'Test accuracy');
   expect(kept).toBeGreaterThanOrEqual(2);
+  // The loss is named as such (not as an internal error) and marked on the curves.
+  await expect(chart(page, 'Test accuracy')).toHaveAttribute('data-markers', /device lost/);
+  await expect(page.getByRole('alert').filter({ hasText: /Internal error/ })).toHaveCount(0);
   await expect(page.getByLabel('Status bar').locator('[data-stat="backend"]')).toContainText(
     'webgpu',
   );

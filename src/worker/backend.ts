@@ -135,6 +135,19 @@ export function watchDeviceLoss(onLost: (message: string) => void): void {
   );
 }
 
+/**
+ * Whether the WebGPU device is lost or is about to be reported lost: a failed read often
+ * surfaces before `device.lost` resolves, so wait a moment for it.
+ */
+export async function deviceLostSoon(waitMs = 500): Promise<boolean> {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<unknown> } }).device;
+  if (!device?.lost) return false;
+  return Promise.race([
+    device.lost.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), waitMs)),
+  ]);
+}
+
 /** Destroys the WebGPU device (tests of device-loss handling). */
 export function destroyDevice(): boolean {
   const device = (tf.backend() as unknown as { device?: { destroy(): void } }).device;

@@ -20,7 +20,13 @@ import {
   type StartRequest,
   type ToWorker,
 } from '../protocol';
-import { BACKEND_ORDER, chooseBackend, destroyDevice, watchDeviceLoss } from './backend';
+import {
+  BACKEND_ORDER,
+  chooseBackend,
+  destroyDevice,
+  deviceLostSoon,
+  watchDeviceLoss,
+} from './backend';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -217,18 +223,25 @@ async function start(request: StartRequest) {
   post({ type: 'started', runs: structuredClone(s.records) });
   try {
     const records = await s.run();
-    post({ type: 'finished', runs: structuredClone(records) });
+    if (!abandoned.has(s)) post({ type: 'finished', runs: structuredClone(records) });
   } catch (e) {
-    const records = s.records.map((r) => ({ ...r, status: 'error' as const }));
-    if (!deviceLost)
+    // A read that failed because the device went away: onDeviceLost reports that properly.
+    if (!abandoned.has(s) && tf.getBackend() === 'webgpu') await deviceLostSoon();
+    if (!abandoned.has(s)) {
+      const records = s.records.map((r) => ({ ...r, status: 'error' as const }));
       postError(
         'internal',
         `Training stopped: ${(e as Error).message}`,
         'The curves so far are kept.',
       );
-    post({ type: 'finished', runs: structuredClone(records) });
+      post({ type: 'finished', runs: structuredClone(records) });
+    }
   } finally {
-    s.dispose();
+    try {
+      s.dispose();
+    } catch {
+      // Its backend may be gone (device loss): nothing left to free.
+    }
     if (session === s) session = null;
   }
 }
