@@ -42,6 +42,16 @@ export interface DatasetSamples {
   images: Uint8Array;
 }
 
+/** What the worker holds after parsing a dataset. */
+export interface LoadedDatasetInfo {
+  id: DatasetId;
+  trainSize: number;
+  testSize: number;
+  split: 'official' | 'carved';
+  splitNote?: string;
+  samples: DatasetSamples;
+}
+
 /** One training session: a single run, or an A/B twin pair from identical initial weights. */
 export interface StartRequest {
   /** Run ids chosen by the UI: one, or two for a twin pair. */
@@ -84,15 +94,7 @@ export type ErrorCode =
 
 export type FromWorker =
   | { type: 'ready'; info: BackendInfo }
-  | {
-      type: 'dataset-loaded';
-      id: DatasetId;
-      trainSize: number;
-      testSize: number;
-      split: 'official' | 'carved';
-      splitNote?: string;
-      samples: DatasetSamples;
-    }
+  | ({ type: 'dataset-loaded' } & LoadedDatasetInfo)
   /** A session started: the initial (empty) records. */
   | { type: 'started'; runs: RunRecord[] }
   | { type: 'points'; runId: string; points: Point[] }

@@ -1,18 +1,11 @@
 /** The dataset the worker holds, and the download / parse / cache state around it. */
 import { create } from 'zustand';
 import type { DatasetId } from '../data/dataset';
-import type { DatasetSamples, RawDatasetFiles } from '../protocol';
+import type { LoadedDatasetInfo, RawDatasetFiles } from '../protocol';
 import type { SplitPresence } from './datasetFiles';
 import type { CacheItem } from './datasetSource';
 
-export interface LoadedDataset {
-  id: DatasetId;
-  trainSize: number;
-  testSize: number;
-  split: 'official' | 'carved';
-  splitNote?: string;
-  samples: DatasetSamples;
-}
+export type LoadedDataset = LoadedDatasetInfo;
 
 export type DatasetTask =
   | {
