@@ -5,11 +5,19 @@
  * thresholds in tests; the benchmark holds the budget).
  */
 import { writeFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { hasKmnist, SKIP_NO_SHARED } from '../test/shared';
 import { chart, FAST, points, ready, waitForPoints } from './helpers';
 
 test.skip(!hasKmnist, SKIP_NO_SHARED);
+
+/** Train again after a failure: a second run draws its own points; the first run's stay. */
+async function trainAgain(page: Page, kept: number) {
+  const reset = page.getByRole('button', { name: 'Reset' });
+  if (await reset.isEnabled()) await reset.click();
+  await page.getByRole('button', { name: 'Train' }).click();
+  await waitForPoints(page, 'Test accuracy', kept + 2);
+}
 
 test('a diverging run (lr 1e6) is reported with its step and its curves stay', async ({ page }) => {
   await ready(page, `${FAST.replace('evalEvery=4', 'evalEvery=2')}&lr=1000000`);
@@ -42,11 +50,7 @@ test('a lost GPU device: message, curves kept, a new run trains on a new device'
     'webgpu',
   );
   await page.screenshot({ path: 'e2e/screenshots/device-lost.png', fullPage: true });
-  // Train again: a second run draws its own points; the first run's stay.
-  const reset = page.getByRole('button', { name: 'Reset' });
-  if (await reset.isEnabled()) await reset.click();
-  await page.getByRole('button', { name: 'Train' }).click();
-  await waitForPoints(page, 'Test accuracy', kept + 2);
+  await trainAgain(page, kept);
 });
 
 test('a crashed worker: message with what to do, curves kept, Train starts a new worker', async ({
@@ -64,10 +68,7 @@ test('a crashed worker: message with what to do, curves kept, Train starts a new
   const kept = await points(page, 'Test accuracy');
   expect(kept).toBeGreaterThanOrEqual(2);
   await page.screenshot({ path: 'e2e/screenshots/worker-crash.png', fullPage: true });
-  const reset = page.getByRole('button', { name: 'Reset' });
-  if (await reset.isEnabled()) await reset.click();
-  await page.getByRole('button', { name: 'Train' }).click();
-  await waitForPoints(page, 'Test accuracy', kept + 2);
+  await trainAgain(page, kept);
 });
 
 test('main-thread long tasks during 20 s of training are counted and reported', async ({
