@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { datasetServer } from './server/datasetServer';
+import { datasetServer } from './server/datasetServer.ts';
 
 /**
  * COOP/COEP make the page cross-origin isolated, so the wasm backend can use threads

@@ -7,9 +7,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatasetId } from '../src/data/dataset';
-import { findDatasetFiles } from '../src/data/nodeFiles';
-import { DATASETS, matchOfficialName } from '../src/data/registry';
+import type { DatasetId } from '../src/data/dataset.ts';
+import { findDatasetFiles } from '../src/data/nodeFiles.ts';
+import { DATASETS, matchOfficialName } from '../src/data/registry.ts';
 
 export interface CacheEntry {
   name: string;

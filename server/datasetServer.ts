@@ -10,17 +10,17 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
-import type { DatasetId } from '../src/data/dataset';
-import { isDatasetError, OFFLINE_HINT } from '../src/data/errors';
-import { DATASET_ID_LIST, DATASETS, isDatasetId, matchOfficialName } from '../src/data/registry';
+import type { DatasetId } from '../src/data/dataset.ts';
+import { isDatasetError, OFFLINE_HINT } from '../src/data/errors.ts';
+import { DATASET_ID_LIST, DATASETS, isDatasetId, matchOfficialName } from '../src/data/registry.ts';
 import {
   type AvailableFile,
   availableFiles,
   cacheRoot,
   findAvailable,
   missingFiles,
-} from './cache';
-import { downloadUrls, fetchDatasetFileOnce } from './download';
+} from './cache.ts';
+import { downloadUrls, fetchDatasetFileOnce } from './download.ts';
 
 export interface DatasetServerOptions {
   /** Cache folder; default `$ITRA_DATA_CACHE` or `.data-cache/`. */

@@ -10,10 +10,10 @@ import fsp from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import type { DatasetId } from '../src/data/dataset';
-import { DatasetError, OFFLINE_HINT } from '../src/data/errors';
-import { DATASETS, matchOfficialName } from '../src/data/registry';
-import { type CacheEntry, cacheDir, cacheRoot, readManifest, recordCacheEntry } from './cache';
+import type { DatasetId } from '../src/data/dataset.ts';
+import { DatasetError, OFFLINE_HINT } from '../src/data/errors.ts';
+import { DATASETS, matchOfficialName } from '../src/data/registry.ts';
+import { type CacheEntry, cacheDir, cacheRoot, readManifest, recordCacheEntry } from './cache.ts';
 
 export interface DownloadProgress {
   file: string;

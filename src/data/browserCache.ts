@@ -5,8 +5,8 @@
  * stands in.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { DatasetId } from './dataset';
-import { DatasetError } from './errors';
+import type { DatasetId } from './dataset.ts';
+import { DatasetError } from './errors.ts';
 
 export interface CachedFileMeta {
   id: DatasetId;

@@ -5,12 +5,12 @@
  * `/data/<id>/<file>` endpoint (server/datasetServer.ts). Every file is verified before it
  * is cached or returned.
  */
-import type { RawDatasetFiles } from '../protocol';
-import { type CachedFileMeta, type DatasetFileCache, defaultCache } from './browserCache';
-import type { DatasetId } from './dataset';
-import { DatasetError, isDatasetError, OFFLINE_HINT } from './errors';
-import { type Verification, verifyDatasetFile } from './parse';
-import { DATASETS, type FileSlot, matchOfficialName, officialUrls } from './registry';
+import type { RawDatasetFiles } from '../protocol.ts';
+import { type CachedFileMeta, type DatasetFileCache, defaultCache } from './browserCache.ts';
+import type { DatasetId } from './dataset.ts';
+import { DatasetError, isDatasetError, OFFLINE_HINT } from './errors.ts';
+import { type Verification, verifyDatasetFile } from './parse.ts';
+import { DATASETS, type FileSlot, matchOfficialName, officialUrls } from './registry.ts';
 
 export interface DownloadProgress {
   id: DatasetId;

@@ -2,10 +2,10 @@
  * CIFAR-10 binary version (https://www.cs.toronto.edu/~kriz/cifar.html): each record is
  * 1 label byte then 3,072 pixel bytes as three 32x32 planes (R, G, B). We convert to NHWC.
  */
-import type { ImageSet } from './dataset';
-import { DatasetError } from './errors';
-import { baseName, CIFAR_TEST_BATCH, CIFAR_TRAIN_BATCHES } from './registry';
-import { readTar } from './tar';
+import type { ImageSet } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+import { baseName, CIFAR_TEST_BATCH, CIFAR_TRAIN_BATCHES } from './registry.ts';
+import { readTar } from './tar.ts';
 
 export const CIFAR_SIDE = 32;
 export const CIFAR_PIXELS = CIFAR_SIDE * CIFAR_SIDE;

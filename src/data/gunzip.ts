@@ -3,7 +3,7 @@
  * dependency and native speed. Bytes that are not gzip pass through untouched, so callers
  * can hand over `.gz` or already-decompressed files alike.
  */
-import { DatasetError } from './errors';
+import { DatasetError } from './errors.ts';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

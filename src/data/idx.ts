@@ -4,8 +4,8 @@
  * Every check names the file and says what is wrong, because a bad file here usually means
  * a truncated download or a file put in the wrong slot.
  */
-import type { ImageSet } from './dataset';
-import { DatasetError } from './errors';
+import type { ImageSet } from './dataset.ts';
+import { DatasetError } from './errors.ts';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;

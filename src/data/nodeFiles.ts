@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetId } from './dataset';
-import { type DatasetFile, matchOfficialName } from './registry';
+import type { DatasetId } from './dataset.ts';
+import { type DatasetFile, matchOfficialName } from './registry.ts';
 
 export interface FoundFile {
   /** File name as found (official name, .gz or not). */

@@ -2,13 +2,13 @@
  * The single entry from raw official files to DatasetSplits, used by the worker and the
  * CLI: decompresses, unpacks, validates and parses; carves a split when asked to.
  */
-import type { DatasetSamples } from '../protocol';
-import { cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar';
-import type { DatasetId, DatasetSplits, ImageSet } from './dataset';
-import { DatasetError } from './errors';
-import { gunzip, isGzip, maybeGunzip } from './gunzip';
-import { parseIdxPair } from './idx';
-import { md5 } from './md5';
+import type { DatasetSamples } from '../protocol.ts';
+import { cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar.ts';
+import type { DatasetId, DatasetSplits, ImageSet } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+import { gunzip, isGzip, maybeGunzip } from './gunzip.ts';
+import { parseIdxPair } from './idx.ts';
+import { md5 } from './md5.ts';
 import {
   CIFAR_TEST_BATCH,
   CIFAR_TRAIN_BATCHES,
@@ -17,8 +17,8 @@ import {
   type FileSlot,
   getDataset,
   matchOfficialName,
-} from './registry';
-import { carveSplit } from './split';
+} from './registry.ts';
+import { carveSplit } from './split.ts';
 
 export interface ParseInput {
   id: DatasetId | string;

@@ -2,8 +2,8 @@
  * What the app knows about each dataset: where the publisher hosts it, the official file
  * names and checksums, the image shape and the class names. Pure data, safe anywhere.
  */
-import type { DatasetId } from './dataset';
-import { DatasetError } from './errors';
+import type { DatasetId } from './dataset.ts';
+import { DatasetError } from './errors.ts';
 
 export type FileSlot = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels' | 'archive';
 

@@ -3,8 +3,8 @@
  * at hand (the KMNIST test split alone). Deterministic: no seed means "first part train,
  * last part test" in file order; a seed means a seeded shuffle first (same seed, same split).
  */
-import { Rng } from '../engine/rng';
-import type { ImageSet } from './dataset';
+import { Rng } from '../engine/rng.ts';
+import type { ImageSet } from './dataset.ts';
 
 export interface CarveOptions {
   /** Fraction of the images that go to train, default 0.8 (KMNIST t10k: 8,000 / 2,000). */

@@ -2,7 +2,7 @@
  * A small reader for ustar/pax/GNU tar archives held in memory. Entries' data are
  * subarrays of the input (no copy), which matters for the 180 MB CIFAR-10 archive.
  */
-import { DatasetError } from './errors';
+import { DatasetError } from './errors.ts';
 
 export interface TarEntry {
   /** Full path inside the archive (ustar prefix, pax `path` and GNU long names applied). */
