@@ -1,15 +1,30 @@
 /**
  * The foundation: the worker gets real WebGPU (SwiftShader here) and the status bar says so.
- * (fallback.spec.ts: the same page without a WebGPU adapter.)
+ * On a software-only adapter the app prefers WebAssembly (measured far faster) and says why;
+ * ?backend=webgpu asks for WebGPU anyway, as every training e2e test does.
+ * (fallback.spec.ts: the same page with no WebGPU adapter at all.)
  */
 import { expect, test } from '@playwright/test';
 
+const backendStat = (page: import('@playwright/test').Page) =>
+  page.getByLabel('Status bar').locator('[data-stat="backend"]');
+
 test('status bar reports the WebGPU backend and a SwiftShader adapter', async ({ page }) => {
-  await page.goto('/');
-  const backend = page.getByLabel('Status bar').locator('[data-stat="backend"]');
+  await page.goto('/?backend=webgpu');
   // If this fails, WebGPU silently stopped working in CI's Chromium.
-  await expect(backend).toContainText('webgpu', { timeout: 60_000 });
-  await expect(backend).toContainText(/swiftshader/i);
+  await expect(backendStat(page)).toContainText('webgpu', { timeout: 60_000 });
+  await expect(backendStat(page)).toContainText(/swiftshader/i);
   await expect(page.getByRole('status', { name: 'Backend notice' })).toHaveCount(0);
   await page.screenshot({ path: 'e2e/screenshots/backend-webgpu.png', fullPage: true });
+});
+
+test('a software-only WebGPU adapter: the app prefers wasm and says why', async ({ page }) => {
+  await page.goto('/');
+  const banner = page.getByRole('status', { name: 'Backend notice' });
+  await expect(banner).toBeVisible({ timeout: 60_000 });
+  await expect(banner).toContainText('training runs on wasm');
+  await expect(banner).toContainText('software one (SwiftShader)');
+  await expect(banner).toContainText('?backend=webgpu');
+  await expect(backendStat(page)).toContainText('wasm');
+  await page.screenshot({ path: 'e2e/screenshots/backend-software-adapter.png', fullPage: true });
 });

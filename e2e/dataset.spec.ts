@@ -16,7 +16,7 @@ test.skip(!hasKmnist, SKIP_NO_SHARED);
 test('open the real KMNIST files, see the samples; after a reload they come from the cache', async ({
   page,
 }) => {
-  await page.goto('/?dataset=kmnist&model=tiny');
+  await page.goto('/?backend=webgpu&dataset=kmnist&model=tiny');
   await expect(page.getByLabel('Status bar').locator('[data-stat="backend"]')).toContainText(
     'webgpu',
     {
@@ -64,7 +64,7 @@ test('a truncated file gets a clear message and the app stays usable', async ({ 
   copyFileSync(kmnist('t10k-labels-idx1-ubyte.gz'), join(dir, 't10k-labels-idx1-ubyte.gz'));
   const gz = readFileSync(kmnist('t10k-images-idx3-ubyte.gz'));
   writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
-  await page.goto('/?dataset=kmnist&model=tiny');
+  await page.goto('/?backend=webgpu&dataset=kmnist&model=tiny');
   await page
     .getByLabel('Open dataset files')
     .setInputFiles([

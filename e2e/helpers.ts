@@ -3,7 +3,7 @@ import { expect, type Page } from '@playwright/test';
 
 /** Small, fast settings: points every 4 steps on a 200-image eval subset. */
 export const FAST =
-  '/?dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=4&evalSize=200&warmup=0&method=vanilla&lambda=0.8';
+  '/?backend=webgpu&dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=4&evalSize=200&warmup=0&method=vanilla&lambda=0.8';
 
 export const chart = (page: Page, name: string) =>
   page.getByRole('figure', { name: `${name} chart` });

@@ -17,7 +17,7 @@ test('twin vanilla vs ITRA-c: both curves, identical first points but the method
 }) => {
   await ready(
     page,
-    '/?dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=3&evalSize=100&warmup=5&method=vanilla&lambda=0.8&twin=1&bMethod=itra-c&bLambda=0.8',
+    '/?backend=webgpu&dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=3&evalSize=100&warmup=5&method=vanilla&lambda=0.8&twin=1&bMethod=itra-c&bLambda=0.8',
   );
   await expect(page.getByRole('checkbox', { name: 'Twin (A/B)' })).toBeChecked();
   await page.getByRole('button', { name: 'Train' }).click();

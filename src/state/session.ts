@@ -26,7 +26,8 @@ import { debounceTrailing, throttleTrailing } from './throttle';
 import type { TwinSettings } from './urlConfig';
 import { type CrashInfo, createWorkerClient, type WorkerClient } from './workerClient';
 
-const FLUSH_MS = 100;
+/** Stream batches reach the stores (and redraw the charts) at most twice a second. */
+const FLUSH_MS = 500;
 const PERSIST_MS = 5000;
 const READY_TIMEOUT_MS = 45_000;
 const LAMBDA_PATCH_MS = 200;

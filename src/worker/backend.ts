@@ -17,12 +17,27 @@ export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 type Adapter = NonNullable<BackendInfo['adapter']>;
 
 interface GpuLike {
-  requestAdapter(opts?: object): Promise<{ info?: Record<string, string> } | null>;
+  requestAdapter(
+    opts?: object,
+  ): Promise<{ info?: Record<string, string>; isFallbackAdapter?: boolean } | null>;
 }
 
-async function probeWebGpu(): Promise<
-  { ok: true; adapter: Adapter } | { ok: false; reason: string }
-> {
+/** A CPU-emulated WebGPU adapter (SwiftShader, or one the browser marks as a fallback). */
+function isSoftwareAdapter(adapter: {
+  info?: Record<string, string>;
+  isFallbackAdapter?: boolean;
+}) {
+  const info = adapter.info ?? {};
+  return (
+    adapter.isFallbackAdapter === true ||
+    (info as { isFallbackAdapter?: unknown }).isFallbackAdapter === true ||
+    /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`)
+  );
+}
+
+async function probeWebGpu(
+  allowSoftware: boolean,
+): Promise<{ ok: true; adapter: Adapter } | { ok: false; reason: string }> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) {
     return {
@@ -36,6 +51,15 @@ async function probeWebGpu(): Promise<
     if (!adapter)
       return { ok: false, reason: 'webgpu: navigator.gpu.requestAdapter() found no adapter' };
     adapterInfo = adapter.info;
+    // Measured here (bench/PERFORMANCE.md): a tiny CNN step takes seconds on SwiftShader
+    // WebGPU and ~20 ms on wasm. A software adapter is only used when asked for.
+    if (!allowSoftware && isSoftwareAdapter(adapter)) {
+      return {
+        ok: false,
+        reason:
+          'webgpu: the only adapter is a software one (SwiftShader), far slower here than WebAssembly; add ?backend=webgpu to the URL to use it anyway',
+      };
+    }
   } catch (e) {
     return { ok: false, reason: `webgpu: requesting an adapter failed (${(e as Error).message})` };
   }
@@ -90,8 +114,14 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
   }
 }
 
-/** Picks the fastest backend that works; `skip` names backends not to try (tests, user choice). */
-export async function chooseBackend(skip: BackendName[] = []): Promise<BackendInfo> {
+/**
+ * Picks the fastest backend that works; `skip` names backends not to try (tests, user choice).
+ * `allowSoftwareGpu: false` passes over a CPU-emulated WebGPU adapter (the app's default).
+ */
+export async function chooseBackend(
+  skip: BackendName[] = [],
+  { allowSoftwareGpu = true }: { allowSoftwareGpu?: boolean } = {},
+): Promise<BackendInfo> {
   const fallbackReasons: string[] = [];
   const notes: string[] = [];
   for (const name of BACKEND_ORDER) {
@@ -100,7 +130,7 @@ export async function chooseBackend(skip: BackendName[] = []): Promise<BackendIn
       continue;
     }
     if (name === 'webgpu') {
-      const r = await probeWebGpu();
+      const r = await probeWebGpu(allowSoftwareGpu);
       if (r.ok) {
         await tf.ready();
         return {

@@ -53,9 +53,15 @@ function skippedBackends(preferred?: BackendName): BackendName[] {
   return BACKEND_ORDER.slice(0, BACKEND_ORDER.indexOf(preferred));
 }
 
+/** Asked for with ?backend=webgpu: use WebGPU even on a software adapter. */
+let forceWebGpu = false;
+
 async function init(preferred?: BackendName) {
+  forceWebGpu = preferred === 'webgpu';
   try {
-    backendInfo = await chooseBackend(skippedBackends(preferred));
+    backendInfo = await chooseBackend(skippedBackends(preferred), {
+      allowSoftwareGpu: forceWebGpu,
+    });
     deviceLost = false;
     watchDeviceLoss(onDeviceLost);
     post({ type: 'ready', info: backendInfo });
@@ -118,7 +124,7 @@ async function onDeviceLost(message: string) {
       const device = await adapter.requestDevice();
       tf.registerBackend('webgpu', () => new WebGPUBackend(device as never));
     }
-    backendInfo = await chooseBackend(adapter ? [] : ['webgpu']);
+    backendInfo = await chooseBackend(adapter ? [] : ['webgpu'], { allowSoftwareGpu: forceWebGpu });
     deviceLost = false;
     watchDeviceLoss(onDeviceLost);
     post({ type: 'backend-changed', info: backendInfo });
