@@ -1,0 +1,383 @@
+/**
+ * The measurements themselves, shared by the browser bench worker and the Node part of
+ * `npm run bench`: no DOM and no Node imports, only tfjs and the engine.
+ *
+ * Timing rule: the work is enqueued step after step exactly as TrainingSession does it (a new
+ * batch built on the CPU and uploaded, one `trainStep`, one yield to the host), and the only
+ * awaited read is `trainer.flush()` at the two ends of a timed window.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DatasetSplits } from '../src/data/dataset';
+import { type Batch, BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
+import { DEFAULT_CONFIG, type TrainConfig, validateConfig } from '../src/engine/config';
+import { clearMatchingCache } from '../src/engine/matching';
+import type { Point } from '../src/engine/runRecord';
+import { TrainingSession } from '../src/engine/session';
+import { Trainer } from '../src/engine/trainer';
+import { applyExperiment, type Experiment } from './experiments';
+
+export const BATCH = 64;
+export const BENCH_MODELS = ['tiny', 'small'] as const;
+export type BenchModel = (typeof BENCH_MODELS)[number];
+
+/** What a case trains: the engine with one of three settings, or the tf.layers peer. */
+export const ENGINE_VARIANTS = ['vanilla', 'itra-c', 'itra-c-separate', 'vanilla-128'] as const;
+export type EngineVariant = (typeof ENGINE_VARIANTS)[number];
+/**
+ * An engine variant, the peer, or an engine variant with a candidate change (experiments.ts).
+ * 'vanilla-128': vanilla at batch 128 = m1 + m2, the images an ITRA-c step runs through the
+ * network: ITRA-c / vanilla-128 isolates the cost of the matching loss itself.
+ */
+export type Variant = EngineVariant | 'fit' | `${EngineVariant}+${Experiment}`;
+
+/** Filters of the two 28x28 models (src/engine/models.ts): conv, conv, dense. */
+export const ARCH: Record<BenchModel, [number, number, number]> = {
+  tiny: [8, 16, 32],
+  small: [32, 64, 128],
+};
+
+export interface MemorySample {
+  step: number;
+  numTensors: number;
+  numBytes: number;
+  /** Backend-specific extras (WebGPU: numBytesInGPU, …). */
+  extra?: Record<string, number>;
+}
+
+export type YieldFn = () => Promise<void>;
+
+/** TrainingSession's yield before bench/PERFORMANCE.md's fix: a chain of setTimeout(0). */
+export const timeoutYield: YieldFn = () => new Promise<void>((r) => setTimeout(r, 0));
+
+function memorySample(step: number): MemorySample {
+  const m = tf.memory() as tf.MemoryInfo & Record<string, unknown>;
+  const extra: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (k !== 'numTensors' && k !== 'numBytes' && typeof v === 'number') extra[k] = v;
+  }
+  return { step, numTensors: m.numTensors, numBytes: m.numBytes, extra };
+}
+
+/** The engine's settings for one case (fmnist-like data, batch 64, ITRA-c λ = 0.6 from step 0). */
+export function caseConfig(
+  data: DatasetSplits,
+  model: BenchModel,
+  variant: EngineVariant,
+  overrides: Partial<TrainConfig> = {},
+): TrainConfig {
+  return validateConfig({
+    ...DEFAULT_CONFIG,
+    dataset: data.id,
+    model,
+    method: variant.startsWith('vanilla') ? 'vanilla' : 'itra-c',
+    lambda: 0.6,
+    warmup: 0,
+    batchSize: variant === 'vanilla-128' ? 2 * BATCH : BATCH,
+    batchSize2: BATCH,
+    forwardPasses: variant === 'itra-c-separate' ? 'separate' : 'concat',
+    evalSize: 100,
+    evalEvery: 50,
+    maxSteps: 0,
+    ...overrides,
+  });
+}
+
+/** One thing to time: warmed up once, then timed in windows of `k` steps. */
+export interface Runner {
+  variant: Variant;
+  /** Untimed steps (kernel compilation, first uploads); returns ms. */
+  warm(steps: number): Promise<number>;
+  /** `k` timed steps, flush to flush; returns ms. */
+  run(k: number): Promise<number>;
+  dispose(): void;
+}
+
+/** An engine runner: the body of TrainingSession.run between eval steps. */
+export function engineRunner(
+  data: DatasetSplits,
+  model: BenchModel,
+  variant: Exclude<Variant, 'fit'>,
+  yieldToHost: YieldFn,
+  environment: { backend: string; runtime: string },
+  onStep?: (step: number) => void,
+): Runner {
+  const [base, exp] = variant.split('+') as [EngineVariant, Experiment | undefined];
+  const config = caseConfig(data, model, base);
+  const evalSet = new EvalSet(data.test, data.numClasses, config.evalSize, config.seed);
+  const trainer = new Trainer({
+    runId: `bench-${model}-${variant}`,
+    name: 'bench',
+    config,
+    data,
+    evalSet,
+    environment: { ...environment, tfjsVersion: tf.version.tfjs },
+  });
+  const sampler = new BatchSampler(
+    data.train,
+    data.numClasses,
+    config.batchSize,
+    config.batchSize2,
+    config.seed,
+  );
+  if (exp && exp !== 'settimeout-yield') applyExperiment(trainer, sampler, exp);
+  const yieldFn = exp === 'settimeout-yield' ? timeoutYield : yieldToHost;
+  let batch: Batch | null = null;
+  const steps = async (k: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++) {
+      if (batch) disposeBatch(batch);
+      batch = sampler.next();
+      trainer.trainStep(batch);
+      onStep?.(trainer.step);
+      await yieldFn();
+    }
+    await trainer.flush();
+    return performance.now() - t0;
+  };
+  return {
+    variant,
+    warm: steps,
+    run: steps,
+    dispose() {
+      if (batch) disposeBatch(batch);
+      batch = null;
+      trainer.dispose();
+      evalSet.dispose();
+    },
+  };
+}
+
+/** The same architecture with tf.layers: conv-relu-pool ×2, flatten, dense-relu, dense. */
+export function layersModel(model: BenchModel, numClasses: number): tf.Sequential {
+  const [c1, c2, d] = ARCH[model];
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: c1,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.conv2d({ filters: c2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: d, activation: 'relu' }),
+      tf.layers.dense({ units: numClasses, activation: 'softmax' }),
+    ],
+  });
+  // The engine's optimizer: SGD with momentum 0.9, lr 0.01.
+  m.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+/**
+ * The peer: `model.fit` at batch 64 on windows of `k` batches of the same training images
+ * (uploaded once, before timing: fit slices its batches on the device, which favours the
+ * peer). fit reads the epoch's loss at its end: the awaited read that closes each window.
+ */
+export function fitRunner(data: DatasetSplits, model: BenchModel, k: number): Runner {
+  const { train, numClasses } = data;
+  const net = layersModel(model, numClasses);
+  const n = Math.min(train.count - (train.count % BATCH), k * BATCH);
+  const b = new BatchSampler(train, numClasses, n, BATCH, 7).next();
+  tf.dispose([b.x2, b.y2]);
+  const opts = {
+    batchSize: BATCH,
+    epochs: 1,
+    shuffle: true,
+    verbose: 0 as const,
+    yieldEvery: 'never' as const,
+  };
+  const steps = async (s: number) => {
+    const m = Math.min(s * BATCH, n);
+    const x = m === n ? b.x1 : tf.slice(b.x1, 0, m);
+    const y = m === n ? b.y1 : tf.slice(b.y1, 0, m);
+    const t0 = performance.now();
+    await net.fit(x, y, opts);
+    const ms = performance.now() - t0;
+    if (m !== n) tf.dispose([x, y]);
+    return ms;
+  };
+  return {
+    variant: 'fit',
+    warm: steps,
+    run: steps,
+    dispose() {
+      tf.dispose([b.x1, b.y1]);
+      net.dispose();
+    },
+  };
+}
+
+export interface VariantResult {
+  model: BenchModel;
+  variant: Variant;
+  warmupSteps: number;
+  warmupMs: number;
+  /** Timed windows, each `stepsPerRound` steps. */
+  rounds: number;
+  stepsPerRound: number;
+  /** ms per step of each window. */
+  roundMsPerStep: number[];
+  /**
+   * The best window. Other tenants of a shared machine only ever add time, so the fastest
+   * of the interleaved windows is the estimate least disturbed by them.
+   */
+  msPerStep: number;
+  medianMsPerStep: number;
+  /** (slowest − fastest) / fastest window: how noisy the machine was. */
+  spread: number;
+  stepsPerSec: number;
+  /** m1 samples per step: 64 (S2 is extra work ITRA-c does, not extra samples); 128 for vanilla-128. */
+  samplesPerSec: number;
+}
+
+export interface ModelResult {
+  model: BenchModel;
+  variants: VariantResult[];
+  /** tf.memory() after step 10 and after the last step of the vanilla engine run. */
+  memory: MemorySample[];
+}
+
+export interface ModelPlan {
+  model: BenchModel;
+  variants: Variant[];
+  warmup: number;
+  rounds: number;
+  stepsPerRound: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Times every variant of one model in interleaved rounds (A B C D, B C D A, …) so that a
+ * change of machine load hits all of them alike; reports the best window of each.
+ */
+export async function benchModel(
+  data: DatasetSplits,
+  plan: ModelPlan,
+  yieldToHost: YieldFn,
+  environment: { backend: string; runtime: string },
+  log: (msg: string) => void = () => {},
+): Promise<ModelResult> {
+  const memory: MemorySample[] = [];
+  const total = plan.warmup + plan.rounds * plan.stepsPerRound;
+  const memAt = new Set([Math.min(10, total), total]);
+  const runners: Runner[] = [];
+  const warm = new Map<Variant, number>();
+  const times = new Map<Variant, number[]>();
+  try {
+    for (const v of plan.variants) {
+      const onStep =
+        v === plan.variants[0]
+          ? (s: number) => {
+              if (memAt.has(s)) memory.push(memorySample(s));
+            }
+          : undefined;
+      const r =
+        v === 'fit'
+          ? fitRunner(data, plan.model, plan.stepsPerRound)
+          : engineRunner(data, plan.model, v, yieldToHost, environment, onStep);
+      runners.push(r);
+      warm.set(v, await r.warm(plan.warmup));
+      times.set(v, []);
+      log(`${plan.model} ${v}: warm-up ${plan.warmup} steps in ${warm.get(v)!.toFixed(0)} ms`);
+    }
+    for (let round = 0; round < plan.rounds; round++) {
+      for (let j = 0; j < runners.length; j++) {
+        const r = runners[(round + j) % runners.length]!;
+        const ms = await r.run(plan.stepsPerRound);
+        times.get(r.variant)!.push(ms / plan.stepsPerRound);
+      }
+      log(
+        `${plan.model} round ${round + 1}/${plan.rounds}: ${plan.variants
+          .map((v) => `${v} ${times.get(v)!.at(-1)!.toFixed(0)}`)
+          .join(', ')} ms/step`,
+      );
+    }
+  } finally {
+    for (const r of runners) r.dispose();
+    clearMatchingCache();
+  }
+  const variants = plan.variants.map((v): VariantResult => {
+    const all = times.get(v)!;
+    const ms = Math.min(...all);
+    return {
+      model: plan.model,
+      variant: v,
+      warmupSteps: plan.warmup,
+      warmupMs: warm.get(v)!,
+      rounds: plan.rounds,
+      stepsPerRound: plan.stepsPerRound,
+      roundMsPerStep: all,
+      msPerStep: ms,
+      medianMsPerStep: median(all),
+      spread: (Math.max(...all) - ms) / ms,
+      stepsPerSec: 1000 / ms,
+      samplesPerSec: (1000 / ms) * (v === 'vanilla-128' ? 2 * BATCH : BATCH),
+    };
+  });
+  return { model: plan.model, variants, memory };
+}
+
+export interface GrowthResult {
+  model: BenchModel;
+  steps: number;
+  evalEvery: number;
+  /** tf.memory() at each eval point (same place in the loop each time). */
+  samples: MemorySample[];
+  /** Last minus first sample (first = step `evalEvery`). */
+  tensorGrowth: number;
+  byteGrowth: number;
+  /** Tensors left after session.dispose(), minus those before the session was built. */
+  residualTensors: number;
+  ms: number;
+}
+
+/**
+ * The real loop (TrainingSession, ITRA-c λ > 0 from step 0, evaluation every `evalEvery` steps)
+ * for `steps` steps: tf.memory() at each point, then after dispose.
+ */
+export async function tensorGrowth(
+  data: DatasetSplits,
+  model: BenchModel,
+  steps: number,
+  evalEvery: number,
+  yieldToHost: YieldFn,
+  environment: { backend: string; runtime: string },
+): Promise<GrowthResult> {
+  const before = tf.memory().numTensors;
+  const samples: MemorySample[] = [];
+  const config = caseConfig(data, model, 'itra-c', { maxSteps: steps, evalEvery });
+  const t0 = performance.now();
+  const session = new TrainingSession({
+    runIds: ['bench-growth'],
+    names: ['bench growth'],
+    config,
+    data,
+    environment: { ...environment, tfjsVersion: tf.version.tfjs },
+    yieldToHost,
+    listener: { onPoint: (_id: string, p: Point) => samples.push(memorySample(p.step)) },
+  });
+  await session.run();
+  const ms = performance.now() - t0;
+  session.dispose();
+  const first = samples[0];
+  const lastS = samples.at(-1);
+  return {
+    model,
+    steps,
+    evalEvery,
+    samples,
+    tensorGrowth: first && lastS ? lastS.numTensors - first.numTensors : Number.NaN,
+    byteGrowth: first && lastS ? lastS.numBytes - first.numBytes : Number.NaN,
+    residualTensors: tf.memory().numTensors - before,
+    ms,
+  };
+}

@@ -1,0 +1,307 @@
+/** The results file's shape, the markdown tables and the budget lines of `npm run bench`. */
+import type { AppResult } from './app';
+import type { GrowthResult, ModelResult, Variant, VariantResult } from './engineBench';
+import { EXPERIMENT_NOTES, type Experiment } from './experiments';
+import type { NodeResult } from './nodeBench';
+import type { BrowserBackendResult } from './protocol';
+
+export type BrowserEntry = BrowserBackendResult | { requested: string; error: string };
+
+export interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  seconds?: number;
+  mode: 'quick' | 'full' | 'experiments';
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGB: number;
+    platform: string;
+    node: string;
+    chromium?: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd?: number[];
+  };
+  dataset?: string;
+  browser: BrowserEntry[];
+  app: AppResult[];
+  node?: NodeResult;
+}
+
+/** Growth runs must cover this many steps for the budget; quick runs say they are shorter. */
+export const GROWTH_STEPS = 300;
+const ITRA_BUDGET = 2.0;
+
+const ok = (e: BrowserEntry): e is BrowserBackendResult => !('error' in e);
+
+interface Row {
+  where: string;
+  /** CPU-emulated: the ITRA-c budget applies. */
+  cpuEmulated: boolean;
+  note: string;
+  m: ModelResult;
+}
+
+function rows(r: Results): Row[] {
+  const out: Row[] = [];
+  for (const b of r.browser.filter(ok)) {
+    const emulated = cpuEmulated(b);
+    for (const m of b.models) {
+      out.push({ where: `browser ${b.info.backend}`, cpuEmulated: emulated, note: device(b), m });
+    }
+  }
+  for (const b of r.node?.backends ?? []) {
+    for (const m of b.models)
+      out.push({ where: `node ${b.backend}`, cpuEmulated: true, note: '', m });
+  }
+  return out;
+}
+
+/** wasm and cpu run on the CPU; WebGPU and WebGL on SwiftShader are CPU-emulated GPUs. */
+export function cpuEmulated(b: BrowserBackendResult): boolean {
+  if (b.info.backend === 'wasm' || b.info.backend === 'cpu') return true;
+  const text = `${JSON.stringify(b.info.adapter ?? {})} ${b.renderer ?? ''}`.toLowerCase();
+  return /swiftshader|llvmpipe|software|cpu/.test(text);
+}
+
+function device(b: BrowserBackendResult): string {
+  if (b.info.backend === 'webgpu') {
+    const a = b.info.adapter;
+    return [a?.vendor, a?.architecture, a?.description].filter(Boolean).join(' ');
+  }
+  if (b.info.backend === 'webgl') return b.renderer ?? '';
+  return b.info.notes.join('; ');
+}
+
+const v = (m: ModelResult, variant: Variant): VariantResult | undefined =>
+  m.variants.find((x) => x.variant === variant);
+
+const f0 = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? '—' : Math.round(x).toLocaleString('en-US');
+const f2 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(2));
+
+function cell(x: VariantResult | undefined): string {
+  return x ? `${f0(x.samplesPerSec)} (${f0(x.msPerStep)} ms)` : '—';
+}
+
+function memCell(m: ModelResult): string {
+  const [a, b] = [m.memory[0], m.memory.at(-1)];
+  if (!a || !b || a === b) return '—';
+  return `${a.numTensors} → ${b.numTensors} (step ${a.step} → ${b.step})`;
+}
+
+export function renderTables(r: Results): string {
+  const lines: string[] = [];
+  const mc = r.machine;
+  lines.push(
+    `### Engine throughput (batch 64, 28x28, ${r.dataset ?? 'fmnist'}; ${r.mode} run, ${r.startedAt})`,
+    '',
+    `Machine: ${mc.cpu}, ${mc.cores} cores, ${mc.memoryGB} GB, ${mc.platform}; Node ${mc.node}${mc.chromium ? `; Chromium ${mc.chromium}` : ''}; load average ${mc.loadAverageAtStart.map((x) => x.toFixed(1)).join(' ')} at start${mc.loadAverageAtEnd ? `, ${mc.loadAverageAtEnd.map((x) => x.toFixed(1)).join(' ')} at end` : ''}.`,
+    '',
+    'Samples/s (ms per step) of the best of several interleaved timed windows after warm-up (all windows and medians are in the JSON).',
+    '',
+    '| where | model | vanilla | ITRA-c, one pass | ITRA-c, two passes | model.fit (peer) | engine / fit | ITRA-c / vanilla step time | ITRA-c / vanilla at batch 128 | two passes / one pass | tensors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  );
+  for (const row of rows(r)) {
+    const { m } = row;
+    const van = v(m, 'vanilla');
+    const itra = v(m, 'itra-c');
+    const sep = v(m, 'itra-c-separate');
+    const fit = v(m, 'fit');
+    const v128 = v(m, 'vanilla-128');
+    const r128 =
+      itra && v128 ? `${f2(itra.msPerStep / v128.msPerStep)} (${f0(v128.msPerStep)} ms)` : '—';
+    lines.push(
+      `| ${row.where} | ${m.model} | ${cell(van)} | ${cell(itra)} | ${cell(sep)} | ${cell(fit)} | ${f2(van && fit ? van.samplesPerSec / fit.samplesPerSec : undefined)} | ${f2(van && itra ? itra.msPerStep / van.msPerStep : undefined)} | ${r128} | ${f2(itra && sep ? sep.msPerStep / itra.msPerStep : undefined)} | ${memCell(m)} |`,
+    );
+  }
+  const exps = rows(r).flatMap((row) =>
+    row.m.variants
+      .filter((x) => x.variant.includes('+'))
+      .map((x) => ({ row, x, base: v(row.m, x.variant.split('+')[0] as Variant) })),
+  );
+  if (exps.length) {
+    lines.push(
+      '',
+      '### Candidate engine changes (patched into the engine at run time; same rounds as the rest)',
+      '',
+      '| where | model | change | samples/s (ms) | vs engine | vs model.fit | spread |',
+      '|---|---|---|---:|---:|---:|---:|',
+    );
+    for (const { row, x, base } of exps) {
+      const fit = v(row.m, 'fit');
+      lines.push(
+        `| ${row.where} | ${row.m.model} | ${x.variant} | ${cell(x)} | ${base ? `${((base.msPerStep / x.msPerStep - 1) * 100).toFixed(1)}%` : '—'} | ${f2(fit ? x.samplesPerSec / fit.samplesPerSec : undefined)} | ${f2(x.spread)} |`,
+      );
+    }
+    const used = [...new Set(exps.map((e) => e.x.variant.split('+')[1] as Experiment))];
+    lines.push('', ...used.map((e) => `- ${e}: ${EXPERIMENT_NOTES[e]}`));
+  }
+  const failed = r.browser.filter((b) => !ok(b)) as { requested: string; error: string }[];
+  for (const b of failed)
+    lines.push(`| browser ${b.requested} | — | not available: ${b.error} | | | | | | | | |`);
+  const devices = r.browser
+    .filter(ok)
+    .map((b) => `${b.info.backend}: ${device(b) || '—'}`)
+    .join('; ');
+  if (devices) lines.push('', `Devices: ${devices}.`);
+  const yc = r.browser.filter(ok)[0]?.yieldCost;
+  if (yc) {
+    lines.push(
+      `Worker yield between steps: TrainingSession's defaultYield ${yc.sessionYieldMs.toFixed(2)} ms (a setTimeout(0) chain: ${yc.setTimeoutMs.toFixed(2)} ms).`,
+    );
+  }
+
+  const growth: { where: string; g: GrowthResult }[] = [];
+  for (const b of r.browser.filter(ok))
+    if (b.growth) growth.push({ where: `browser ${b.info.backend}`, g: b.growth });
+  for (const b of r.node?.backends ?? [])
+    if (b.growth) growth.push({ where: `node ${b.backend}`, g: b.growth });
+  if (growth.length) {
+    lines.push(
+      '',
+      '### Tensor growth (TrainingSession, ITRA-c from step 0, eval every 10 steps)',
+      '',
+      '| where | model | steps | tensors at first → last eval point | growth | bytes growth | left after dispose | ms/step incl. evals |',
+      '|---|---|---:|---|---:|---:|---:|---:|',
+    );
+    for (const { where, g } of growth) {
+      const a = g.samples[0];
+      const b = g.samples.at(-1);
+      lines.push(
+        `| ${where} | ${g.model} | ${g.steps} | ${a?.numTensors} (step ${a?.step}) → ${b?.numTensors} (step ${b?.step}) | ${g.tensorGrowth} | ${g.byteGrowth} | ${g.residualTensors} | ${f0(g.ms / g.steps)} |`,
+      );
+    }
+  }
+
+  if (r.app.length) {
+    lines.push(
+      '',
+      '### The app (index.html on the dev server, tiny model, ITRA-c, settings from the URL)',
+      '',
+      '| build | backend (app’s choice) | eval every | dataset load | Train → first point | window | long tasks (> 50 ms) | longest | blocked | after first point | points | frames (longest gap) | steps/s |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const a of r.app) {
+      if ('error' in a) {
+        lines.push(`| not measured: ${a.error} | | | | | | | | | | | | |`);
+        continue;
+      }
+      const maxLt = a.longTasks.reduce((x, t) => Math.max(x, t.duration), 0);
+      lines.push(
+        `| ${a.build} | ${a.backend} | ${a.evalEvery} | ${f0(a.datasetLoadMs)} ms | ${f0(a.firstPointMs)} ms | ${a.windowSeconds.toFixed(1)} s | ${a.longTasks.length} | ${f0(maxLt)} ms | ${(a.blockedShare * 100).toFixed(0)}% | ${a.longTasksAfterFirstPoint} | ${a.points} | ${a.frames} (${f0(a.maxFrameGapMs)} ms) | ${a.stepsPerSec} |`,
+      );
+    }
+    const lts = r.app.flatMap((a) =>
+      'error' in a
+        ? []
+        : a.longTasks.map(
+            (t) => `${a.build}/${a.backend.split(' ')[0]} +${f0(t.at)} ms: ${f0(t.duration)} ms`,
+          ),
+    );
+    if (lts.length)
+      lines.push('', `Long tasks (time after pressing Train: duration): ${lts.join('; ')}.`);
+
+    for (const a of r.app) {
+      if ('error' in a || !a.hot) continue;
+      lines.push(
+        '',
+        `Main thread, self time over the window by module (${a.build}, ${a.backend}): ${a.hot.modules
+          .map((m) => `${m.module} ${(m.share * 100).toFixed(0)}%`)
+          .join(', ')}.`,
+        '',
+        '| function | where | self ms | share |',
+        '|---|---|---:|---:|',
+        ...a.hot.functions.map(
+          (h) => `| ${h.fn} | ${h.where} | ${f0(h.selfMs)} | ${(h.share * 100).toFixed(1)}% |`,
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function budgetLines(r: Results): string[] {
+  const out: string[] = ['', '### Budgets (every figure a ratio or count from this run)', ''];
+  const line = (pass: boolean, text: string) => out.push(`${pass ? 'PASS' : 'FAIL'}  ${text}`);
+  const all = rows(r);
+  // 1. engine ≥ model.fit, per backend.
+  const byWhere = new Map<string, Row[]>();
+  for (const row of all) byWhere.set(row.where, [...(byWhere.get(row.where) ?? []), row]);
+  for (const [where, rs] of byWhere) {
+    const parts: string[] = [];
+    let pass = true;
+    for (const { m } of rs) {
+      const van = v(m, 'vanilla');
+      const fit = v(m, 'fit');
+      if (!van || !fit) continue;
+      const ratio = van.samplesPerSec / fit.samplesPerSec;
+      pass &&= ratio >= 1;
+      parts.push(
+        `${m.model} ${f2(ratio)}x (${f0(van.samplesPerSec)} vs ${f0(fit.samplesPerSec)} samples/s)`,
+      );
+    }
+    if (parts.length)
+      line(pass, `engine samples/s ≥ model.fit samples/s on ${where}: ${parts.join(', ')}`);
+  }
+  // 2. ITRA-c ≤ 2x vanilla on CPU-emulated backends.
+  for (const [where, rs] of byWhere) {
+    const parts: string[] = [];
+    let pass = true;
+    for (const { m, cpuEmulated: emu } of rs) {
+      if (!emu) continue;
+      const van = v(m, 'vanilla');
+      const itra = v(m, 'itra-c');
+      if (!van || !itra) continue;
+      const ratio = itra.msPerStep / van.msPerStep;
+      pass &&= ratio <= ITRA_BUDGET;
+      parts.push(`${m.model} ${ratio.toFixed(3)}x`);
+    }
+    if (parts.length)
+      line(
+        pass,
+        `ITRA-c step time ≤ ${ITRA_BUDGET.toFixed(1)}x vanilla on ${where} (CPU-emulated): ${parts.join(', ')}`,
+      );
+  }
+  // 3. Long tasks.
+  for (const a of r.app) {
+    if ('error' in a) {
+      line(false, `zero main-thread long tasks while training: not measured (${a.error})`);
+      continue;
+    }
+    const maxLt = a.longTasks.reduce((x, t) => Math.max(x, t.duration), 0);
+    line(
+      a.longTasks.length === 0,
+      `zero main-thread long tasks while training (app ${a.build} build on ${a.backend}, ${a.windowSeconds.toFixed(0)} s from pressing Train): ${a.longTasks.length}${a.longTasks.length ? ` (longest ${f0(maxLt)} ms, main thread blocked ${(a.blockedShare * 100).toFixed(0)}% of the window; ${a.longTasksAfterFirstPoint} after the first point)` : ''}`,
+    );
+  }
+  // 4. Tensor growth.
+  const growth: { where: string; g: GrowthResult }[] = [];
+  for (const b of r.browser.filter(ok))
+    if (b.growth) growth.push({ where: `browser ${b.info.backend}`, g: b.growth });
+  for (const b of r.node?.backends ?? [])
+    if (b.growth) growth.push({ where: `node ${b.backend}`, g: b.growth });
+  for (const { where, g } of growth) {
+    const short =
+      g.steps < GROWTH_STEPS
+        ? ` (${r.mode === 'quick' ? '--quick' : 'slow backend'}: ${g.steps} steps, not ${GROWTH_STEPS})`
+        : '';
+    line(
+      g.tensorGrowth === 0 && g.residualTensors === 0,
+      `zero tensor growth over ${g.steps} steps on ${where}${short}: ${g.tensorGrowth} tensors, ${g.byteGrowth} bytes; ${g.residualTensors} left after dispose`,
+    );
+  }
+  const caseGrowth = all.filter(({ m }) => {
+    const [a, b] = [m.memory[0], m.memory.at(-1)];
+    return a && b && a !== b && b.numTensors !== a.numTensors;
+  });
+  const withMem = all.filter(({ m }) => m.memory.length > 1);
+  if (withMem.length) {
+    line(
+      caseGrowth.length === 0,
+      `zero tensor growth from step 10 to the last step in every timed case (${withMem.length} cases)${caseGrowth.length ? `: grew in ${caseGrowth.map((c) => `${c.where} ${c.m.model}`).join(', ')}` : ''}`,
+    );
+  }
+  return out;
+}
