@@ -8,7 +8,8 @@ import { BASE_URL, chromiumPath, PREVIEW_PORT, WEBGPU_ARGS } from './e2e/browser
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
-  timeout: 180_000,
+  // Training tests run real WebGPU on a CPU (SwiftShader): seconds per step on a busy 2-core machine.
+  timeout: 480_000,
   expect: { timeout: 30_000 },
   workers: 1,
   fullyParallel: false,

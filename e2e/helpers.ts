@@ -3,7 +3,7 @@ import { expect, type Page } from '@playwright/test';
 
 /** Small, fast settings: points every 4 steps on a 200-image eval subset. */
 export const FAST =
-  '/?backend=webgpu&dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=4&evalSize=200&warmup=0&method=vanilla&lambda=0.8';
+  '/?backend=webgpu&dataset=kmnist&model=tiny&batchSize=16&batchSize2=16&evalEvery=4&evalSize=100&warmup=0&method=vanilla&lambda=0.8';
 
 export const chart = (page: Page, name: string) =>
   page.getByRole('figure', { name: `${name} chart` });
@@ -12,7 +12,7 @@ export const points = async (page: Page, name: string) =>
 
 export async function waitForPoints(page: Page, name: string, atLeast: number) {
   await expect
-    .poll(() => points(page, name), { timeout: 150_000, message: `${name}: ${atLeast} points` })
+    .poll(() => points(page, name), { timeout: 240_000, message: `${name}: ${atLeast} points` })
     .toBeGreaterThanOrEqual(atLeast);
 }
 
