@@ -13,6 +13,8 @@ export interface AppPlan {
   /** Record a main-thread CPU profile over the window (slows the page a little). */
   profile?: boolean;
   build: 'dev' | 'prod';
+  /** ?backend= on the page URL (the app's own choice when absent). */
+  backend?: 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 }
 
 /** Self time of one function over the window (from a CPU profile). */
@@ -99,6 +101,7 @@ export async function measureApp(
       evalEvery: String(plan.evalEvery),
       evalSize: '500',
       maxSteps: '0',
+      ...(plan.backend ? { backend: plan.backend } : {}),
     });
     const url = `${base}/?${query}`;
     await page.goto(url);

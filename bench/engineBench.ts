@@ -20,7 +20,7 @@ export const BATCH = 64;
 export const BENCH_MODELS = ['tiny', 'small'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
-/** What a case trains: the engine with one of three settings, or the tf.layers peer. */
+/** What a case trains: the engine with one of four settings, or the tf.layers peer. */
 export const ENGINE_VARIANTS = ['vanilla', 'itra-c', 'itra-c-separate', 'vanilla-128'] as const;
 export type EngineVariant = (typeof ENGINE_VARIANTS)[number];
 /**
