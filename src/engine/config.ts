@@ -1,6 +1,6 @@
 /**
  * Training settings: one schema for the UI, the worker, the CLI and the run record.
- * Defaults follow ../shared/docs/itra-spec.md ("Defaults") and are this project's choices
+ * Defaults follow the project's ITRA spec, itra-spec.md ("Defaults"), and are this project's choices
  * where the paper is silent.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The matching loss of ITRA (Eq. 3) and ITRA-c (Eq. 5), exactly as ../shared/docs/itra-spec.md
+ * The matching loss of ITRA (Eq. 3) and ITRA-c (Eq. 5), exactly as the project's ITRA spec (itra-spec.md)
  * computes it, with static shapes (one-hot masks, no per-class loop) so that WebGPU compiles
  * each kernel once.
  *
