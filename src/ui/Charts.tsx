@@ -9,6 +9,28 @@ import { type ChartRun, MetricChart } from './MetricChart';
 
 const LEGEND_ALL = 12;
 
+/** The Figure-1 curves (main) and the training diagnostics (small), in reading order. */
+const CHARTS: Array<{
+  metric: ComponentProps<typeof MetricChart>['metric'];
+  title: string;
+  caption?: string;
+  size: 'main' | 'small';
+  /** A cross-entropy: follows the log-scale switch. */
+  ce?: boolean;
+}> = [
+  {
+    metric: 'intraDist',
+    title: 'Intra-class distance',
+    caption: 'normalized; lower = more compact',
+    size: 'main',
+  },
+  { metric: 'testAcc', title: 'Test accuracy', size: 'main' },
+  { metric: 'testCE', title: 'Test cross-entropy', size: 'main', ce: true },
+  { metric: 'trainCE', title: 'Train cross-entropy', size: 'small', ce: true },
+  { metric: 'match', title: 'Match', size: 'small' },
+  { metric: 'sigma', title: 'σ', caption: 'kernel bandwidth', size: 'small' },
+];
+
 export function Charts() {
   const entries = useLibraryStore((s) => s.entries);
   const order = useLibraryStore((s) => s.order);
@@ -100,68 +122,25 @@ export function Charts() {
 
       <TwinGap />
 
-      <div className="charts-main">
-        <StaggeredChart
-          stagger={0}
-          waiting={waiting}
-          title="Intra-class distance"
-          caption="normalized; lower = more compact"
-          metric="intraDist"
-          runs={runs}
-          smoothing={smoothing}
-          size="main"
-        />
-        <StaggeredChart
-          stagger={70}
-          waiting={waiting}
-          title="Test accuracy"
-          metric="testAcc"
-          runs={runs}
-          smoothing={smoothing}
-          size="main"
-        />
-        <StaggeredChart
-          stagger={140}
-          waiting={waiting}
-          title="Test cross-entropy"
-          metric="testCE"
-          runs={runs}
-          smoothing={smoothing}
-          logScale={logCE}
-          size="main"
-        />
-      </div>
-      <div className="charts-small">
-        <StaggeredChart
-          stagger={210}
-          waiting={waiting}
-          title="Train cross-entropy"
-          metric="trainCE"
-          runs={runs}
-          smoothing={smoothing}
-          logScale={logCE}
-          size="small"
-        />
-        <StaggeredChart
-          stagger={280}
-          waiting={waiting}
-          title="Match"
-          metric="match"
-          runs={runs}
-          smoothing={smoothing}
-          size="small"
-        />
-        <StaggeredChart
-          stagger={350}
-          waiting={waiting}
-          title="σ"
-          caption="kernel bandwidth"
-          metric="sigma"
-          runs={runs}
-          smoothing={smoothing}
-          size="small"
-        />
-      </div>
+      {(['main', 'small'] as const).map((size) => (
+        <div key={size} className={`charts-${size}`}>
+          {CHARTS.filter((c) => c.size === size).map((c) => (
+            <StaggeredChart
+              key={c.metric}
+              // One chart per task: 70 ms apart, in reading order.
+              stagger={CHARTS.indexOf(c) * 70}
+              waiting={waiting}
+              title={c.title}
+              caption={c.caption}
+              metric={c.metric}
+              runs={runs}
+              smoothing={smoothing}
+              logScale={c.ce ? logCE : false}
+              size={size}
+            />
+          ))}
+        </div>
+      ))}
     </section>
   );
 }
