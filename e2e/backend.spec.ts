@@ -5,6 +5,8 @@
  * (fallback.spec.ts: the same page with no WebGPU adapter at all.)
  */
 import { expect, test } from '@playwright/test';
+import { hasKmnist } from '../test/shared';
+import { FAST, waitForPoints } from './helpers';
 
 const backendStat = (page: import('@playwright/test').Page) =>
   page.getByLabel('Status bar').locator('[data-stat="backend"]');
@@ -27,4 +29,28 @@ test('a software-only WebGPU adapter: the app prefers wasm and says why', async 
   await expect(banner).toContainText('?backend=webgpu');
   await expect(backendStat(page)).toContainText('wasm');
   await page.screenshot({ path: 'e2e/screenshots/backend-software-adapter.png', fullPage: true });
+});
+
+test('wasm runs the threaded SIMD build in the bundled worker and trains', async ({ page }) => {
+  // Before wasmThreads.ts, every pthread worker died with "ReferenceError: e is not defined"
+  // and the backend failed to start; page errors catch that.
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  expect(await page.goto('/').then((r) => r?.headers()['cross-origin-embedder-policy'])).toBe(
+    'require-corp',
+  );
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(backendStat(page)).toContainText('wasm', { timeout: 60_000 });
+  await expect(backendStat(page)).toHaveAttribute(
+    'title',
+    /wasm: SIMD, threaded build, \d+ of \d+ cores/,
+  );
+  expect(pageErrors).toEqual([]);
+
+  test.skip(!hasKmnist, 'training part skipped: needs real KMNIST in ../shared/datasets/kmnist');
+  await page.goto(FAST.replace('backend=webgpu&', ''));
+  await expect(backendStat(page)).toContainText('wasm', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Train' }).click();
+  await waitForPoints(page, 'Test accuracy', 3);
+  expect(pageErrors).toEqual([]);
 });

@@ -5,12 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmGradientKernels } from '../engine/wasmGradients';
 import type { BackendInfo, BackendName } from '../protocol';
+import { patchThreadedWasmFactory } from './wasmThreads';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
@@ -92,18 +93,23 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
         'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
         'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
       });
-      // The threaded build's pthread workers load tfjs's main script by URL, which does not
-      // exist inside this bundled module worker ("ReferenceError: e is not defined", seen in
-      // Chromium 150). Until that is solved, the SIMD build runs single-threaded.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      // The threaded SIMD build needs a cross-origin-isolated page (SharedArrayBuffer) and
+      // a self-contained factory for its pthread workers (see wasmThreads.ts).
+      const patchFailure = isolated ? patchThreadedWasmFactory() : null;
+      if (!isolated || patchFailure) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (!(await tf.setBackend('wasm'))) return 'wasm: initialisation failed';
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const threaded = simd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
       notes.push(
-        `wasm: ${simd ? 'SIMD' : 'no SIMD'}, single-threaded (${
-          isolated
-            ? 'the threaded build cannot start its workers from this bundle'
-            : 'the page is not cross-origin isolated'
-        })`,
+        threaded
+          ? // tfjs sizes XNNPACK's pool to half the logical cores (at most 8): 1 on 2 cores.
+            `wasm: SIMD, threaded build, ${getThreadsCount()} of ${navigator.hardwareConcurrency} cores`
+          : `wasm: ${simd ? 'SIMD' : 'no SIMD'}, single-threaded (${
+              patchFailure ??
+              (isolated
+                ? 'this browser has no wasm threads'
+                : 'the page is not cross-origin isolated, so SharedArrayBuffer is off')
+            })`,
       );
       return null;
     }
