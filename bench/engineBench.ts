@@ -119,7 +119,7 @@ export function engineRunner(
     config.batchSize2,
     config.seed,
   );
-  if (exp && exp !== 'settimeout-yield') applyExperiment(trainer, sampler, exp);
+  if (exp && exp !== 'settimeout-yield') applyExperiment(trainer, exp);
   const yieldFn = exp === 'settimeout-yield' ? timeoutYield : yieldToHost;
   let batch: Batch | null = null;
   const steps = async (k: number) => {
@@ -182,7 +182,6 @@ export function fitRunner(data: DatasetSplits, model: BenchModel, k: number): Ru
   const net = layersModel(model, numClasses);
   const n = Math.min(train.count - (train.count % BATCH), k * BATCH);
   const b = new BatchSampler(train, numClasses, n, BATCH, 7).next();
-  tf.dispose([b.x2, b.y2]);
   const opts = {
     batchSize: BATCH,
     epochs: 1,

@@ -5,17 +5,10 @@
  * src/engine with these numbers (bench/PERFORMANCE.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ImageSet } from '../src/data/dataset';
-import {
-  type Batch,
-  type BatchSampler,
-  imagesToTensor,
-  labelsToOneHot,
-} from '../src/engine/batches';
 import type { GuardedOptimizer } from '../src/engine/optimizer';
 import type { Trainer } from '../src/engine/trainer';
 
-export const EXPERIMENTS = ['settimeout-yield', 'lean-guard', 'no-guard', 'no-s2-vanilla'] as const;
+export const EXPERIMENTS = ['settimeout-yield', 'lean-guard', 'no-guard'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
 export const EXPERIMENT_NOTES: Record<Experiment, string> = {
@@ -25,18 +18,7 @@ export const EXPERIMENT_NOTES: Record<Experiment, string> = {
     'GuardedOptimizer (SGD): probe only the new parameters (a non-finite velocity makes them non-finite too) and tile the finite flag once per shape: 8 fewer Sum, Mul and Tile kernels for a 4-layer model, same guarantees',
   'no-guard':
     'upper bound: plain SGD-momentum, no finiteness guard (loses "keep the last finite parameters")',
-  'no-s2-vanilla':
-    'vanilla: do not build and upload S2 (x2, y2) when the step does not use it (λ = 0)',
 };
-
-interface SamplerInternals {
-  s1: { next(): Int32Array };
-  s2: { next(): Int32Array };
-  drawn: number;
-  m1: number;
-  train: ImageSet;
-  numClasses: number;
-}
 
 interface OptimizerInternals {
   params: tf.Variable[];
@@ -106,8 +88,8 @@ function plainApply(
   });
 }
 
-/** Patches `trainer` (and `sampler`) in place for `exp`. */
-export function applyExperiment(trainer: Trainer, sampler: BatchSampler, exp: Experiment): void {
+/** Patches `trainer` in place for `exp`. */
+export function applyExperiment(trainer: Trainer, exp: Experiment): void {
   const opt = (
     trainer as unknown as { optimizer: OptimizerInternals & Pick<GuardedOptimizer, 'apply'> }
   ).optimizer;
@@ -120,19 +102,5 @@ export function applyExperiment(trainer: Trainer, sampler: BatchSampler, exp: Ex
     case 'no-guard':
       if (opt.kind === 'sgd') opt.apply = plainApply.bind(opt);
       return;
-    case 'no-s2-vanilla': {
-      // Draw S2's indices (the streams stay in lockstep) but build no tensors for it.
-      const s = sampler as unknown as SamplerInternals;
-      sampler.next = (): Batch => {
-        const i1 = s.s1.next();
-        s.s2.next();
-        s.drawn += s.m1;
-        const x1 = imagesToTensor(s.train, i1);
-        const y1 = labelsToOneHot(s.train, i1, s.numClasses);
-        // disposeBatch disposes x1/y1 twice: harmless in tfjs.
-        return { x1, y1, x2: x1, y2: y1 };
-      };
-      return;
-    }
   }
 }

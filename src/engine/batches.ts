@@ -3,6 +3,8 @@
  * each a sequence of epochs of shuffled indices; the last partial batch of an epoch is dropped
  * so that every batch has the same shape (the WebGPU buffer pool keys on exact sizes).
  * Pixels stay uint8 until here; a batch is scaled to [0, 1] float32 as it is built.
+ * S2 is drawn at every step (so the streams do not depend on the method) but uploaded only
+ * when something reads it: a vanilla step between evals never does.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset';
@@ -17,7 +19,8 @@ export interface Batch {
 }
 
 export function disposeBatch(b: Batch): void {
-  tf.dispose([b.x1, b.y1, b.x2, b.y2]);
+  if (b instanceof SampledBatch) b.dispose();
+  else tf.dispose([b.x1, b.y1, b.x2, b.y2]);
 }
 
 /** An endless stream of shuffled batch indices, one epoch after another. */
@@ -54,16 +57,55 @@ export function imagesToTensor(set: ImageSet, indices: ArrayLike<number>): tf.Te
   return tf.tensor4d(out, [indices.length, set.height, set.width, set.channels]);
 }
 
+/** One-hot float32 labels, built on the CPU: one upload, no kernels. */
 export function labelsToOneHot(
   set: ImageSet,
   indices: ArrayLike<number>,
   numClasses: number,
 ): tf.Tensor2D {
-  const labels = new Int32Array(indices.length);
-  for (let b = 0; b < indices.length; b++) labels[b] = set.labels[indices[b]];
-  return tf.tidy(
-    () => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32') as tf.Tensor2D,
-  );
+  const out = new Float32Array(indices.length * numClasses);
+  for (let b = 0; b < indices.length; b++) out[b * numClasses + set.labels[indices[b]]] = 1;
+  return tf.tensor2d(out, [indices.length, numClasses]);
+}
+
+/** S1 uploaded at once; S2 on first read (kept out of any enclosing tidy scope). */
+class SampledBatch implements Batch {
+  readonly x1: tf.Tensor4D;
+  readonly y1: tf.Tensor2D;
+  private s2: { x: tf.Tensor4D; y: tf.Tensor2D } | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly set: ImageSet,
+    i1: Int32Array,
+    private readonly i2: Int32Array,
+    private readonly numClasses: number,
+  ) {
+    this.x1 = imagesToTensor(set, i1);
+    this.y1 = labelsToOneHot(set, i1, numClasses);
+  }
+
+  private get built() {
+    if (this.disposed) throw new Error('This batch was disposed');
+    this.s2 ??= {
+      x: tf.keep(imagesToTensor(this.set, this.i2)),
+      y: tf.keep(labelsToOneHot(this.set, this.i2, this.numClasses)),
+    };
+    return this.s2;
+  }
+  get x2(): tf.Tensor4D {
+    return this.built.x;
+  }
+  get y2(): tf.Tensor2D {
+    return this.built.y;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    tf.dispose([this.x1, this.y1]);
+    if (this.s2) tf.dispose([this.s2.x, this.s2.y]);
+    this.s2 = null;
+  }
 }
 
 export class BatchSampler {
@@ -96,14 +138,9 @@ export class BatchSampler {
 
   next(): Batch {
     const i1 = this.s1.next();
-    const i2 = this.s2.next();
+    const i2 = this.s2.next().slice();
     this.drawn += this.m1;
-    return {
-      x1: imagesToTensor(this.train, i1),
-      y1: labelsToOneHot(this.train, i1, this.numClasses),
-      x2: imagesToTensor(this.train, i2),
-      y2: labelsToOneHot(this.train, i2, this.numClasses),
-    };
+    return new SampledBatch(this.train, i1, i2, this.numClasses);
   }
 }
 

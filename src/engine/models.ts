@@ -101,10 +101,24 @@ type Conv = { w: tf.Variable; b: tf.Variable };
 type Dense = Conv;
 type BN = ReturnType<ParamBuilder['batchNorm']>;
 
-const conv = (x: tf.Tensor4D, c: Conv, stride = 1) =>
-  tf.add(tf.conv2d(x, c.w as tf.Tensor4D, stride, 'same'), c.b) as tf.Tensor4D;
-const dense = (x: tf.Tensor2D, d: Dense) =>
-  tf.add(tf.matMul(x, d.w as tf.Tensor2D), d.b) as tf.Tensor2D;
+// Fused bias + ReLU, as tf.layers does: one kernel instead of three in the forward pass
+// (tfjs differentiates fused 'relu' and 'linear').
+const conv = (x: tf.Tensor4D, c: Conv, relu: boolean) =>
+  tf.fused.conv2d({
+    x,
+    filter: c.w as tf.Tensor4D,
+    strides: 1,
+    pad: 'same',
+    bias: c.b,
+    activation: relu ? 'relu' : 'linear',
+  });
+const dense = (x: tf.Tensor2D, d: Dense, relu: boolean) =>
+  tf.fused.matMul({
+    a: x,
+    b: d.w as tf.Tensor2D,
+    bias: d.b,
+    activation: relu ? 'relu' : 'linear',
+  }) as tf.Tensor2D;
 const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
 
 const BN_EPS = 1e-5;
@@ -161,12 +175,12 @@ function plainCnn(
     features(x) {
       let y = x;
       for (const stage of convs) {
-        for (const c of stage) y = tf.relu(conv(y, c));
+        for (const c of stage) y = conv(y, c, true);
         y = pool(y);
       }
-      return tf.relu(dense(tf.reshape(y, [y.shape[0], flat]), fc));
+      return dense(tf.reshape(y, [y.shape[0], flat]), fc, true);
     },
-    logits: (hFeat) => dense(hFeat, head),
+    logits: (hFeat) => dense(hFeat, head, false),
     dispose: () => {
       for (const v of [...pb.params, ...pb.state]) v.dispose();
     },
@@ -229,7 +243,7 @@ function smallResNet(input: InputShape, numClasses: number, rng: Rng): Model {
       // Global average pooling as a mean: its gradient is composite on every backend.
       return tf.mean(y, [1, 2]) as tf.Tensor2D;
     },
-    logits: (hFeat) => dense(hFeat, head),
+    logits: (hFeat) => dense(hFeat, head, false),
     dispose: () => {
       for (const v of [...pb.params, ...pb.state]) v.dispose();
     },
