@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { initApp, togglePause } from '../state/session';
 import { Alerts } from './Alerts';
 import { Charts } from './Charts';
+import { ChartWarmup } from './ChartWarmup';
 import { Controls } from './Controls';
 import { DatasetPanel } from './DatasetPanel';
 import { RunsPanel } from './RunsPanel';
@@ -57,6 +58,7 @@ export function App() {
         <main className="main">
           <Alerts />
           <Charts />
+          <ChartWarmup />
           <div className="bottom-panels">
             <RunsPanel />
             <DatasetPanel />

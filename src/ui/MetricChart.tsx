@@ -17,9 +17,12 @@ import {
   labelRows,
   type MetricKey,
   mergeRows,
+  niceScale,
   type PreparedSeries,
   prepareSeries,
   rawKey,
+  stepScale,
+  valueRange,
 } from './chartData';
 import { fmtInt, fmtNum, fmtPct } from './format';
 
@@ -122,7 +125,7 @@ function ChartTooltip(props: {
 
 function MetricChartImpl(props: MetricChartProps) {
   const { title, metric, runs, smoothing, logScale = false, size, caption, waiting } = props;
-  const { series, rows, markers, labels, count } = useMemo(() => {
+  const { series, rows, markers, labels, count, xScale, yScale } = useMemo(() => {
     const series = runs.map((r) => prepared(r, metric, smoothing, logScale));
     const rows = mergeRows(series);
     const lastStep = Math.max(
@@ -134,7 +137,11 @@ function MetricChartImpl(props: MetricChartProps) {
     // A label needs ~70 px of a main chart's ~230 px plot.
     const labels = labelRows(markers, lastStep * 0.3, 2);
     const count = series.reduce((n, s) => n + s.main.length, 0);
-    return { series, rows, markers, labels, count };
+    const range = valueRange(series);
+    // Linear axes get round domains and ticks from us (see niceScale); log axes stay recharts'.
+    const yScale = logScale || !range ? null : niceScale(range[0], range[1]);
+    const xScale = stepScale(lastStep);
+    return { series, rows, markers, labels, count, xScale, yScale };
   }, [runs, metric, smoothing, logScale, size]);
 
   const [hovered, setHovered] = useState(false);
@@ -157,17 +164,9 @@ function MetricChartImpl(props: MetricChartProps) {
         <h3>{title}</h3>
         {caption ? <span className="chart-caption">{caption}</span> : null}
       </figcaption>
-      {rows.length === 0 ? (
-        <div className="chart-empty" style={{ height }}>
-          {runs.length === 0
-            ? 'No runs shown'
-            : waiting
-              ? 'Waiting for the first eval step…'
-              : metric === 'match' || metric === 'sigma'
-                ? 'No values: logged for ITRA and ITRA-c'
-                : 'No points recorded'}
-        </div>
-      ) : (
+      {/* The chart is mounted even while empty, so that the first point only updates it:
+          mounting six recharts charts at once is one long main-thread task. */}
+      <div className="chart-body" style={{ height }}>
         <ResponsiveContainer width="100%" height={height}>
           <LineChart
             data={rows}
@@ -179,7 +178,11 @@ function MetricChartImpl(props: MetricChartProps) {
             <XAxis
               dataKey="step"
               type="number"
-              domain={[0, 'dataMax']}
+              domain={xScale.domain}
+              ticks={xScale.ticks}
+              // Our ~5 ticks always fit: interval 0 spares recharts measuring every label in
+              // the DOM (a forced layout per new label) to thin them out.
+              interval={0}
               tickFormatter={compactStep}
               allowDecimals={false}
               tick={{ fontSize: 11 }}
@@ -187,7 +190,9 @@ function MetricChartImpl(props: MetricChartProps) {
             />
             <YAxis
               scale={logScale ? 'log' : 'auto'}
-              domain={['auto', 'auto']}
+              domain={yScale ? yScale.domain : ['auto', 'auto']}
+              ticks={yScale?.ticks}
+              interval={yScale ? 0 : 'preserveEnd'}
               allowDataOverflow={logScale}
               tickFormatter={yFmt}
               width={52}
@@ -256,7 +261,18 @@ function MetricChartImpl(props: MetricChartProps) {
             ))}
           </LineChart>
         </ResponsiveContainer>
-      )}
+        {rows.length === 0 ? (
+          <div className="chart-empty">
+            {runs.length === 0
+              ? 'No runs shown'
+              : waiting
+                ? 'Waiting for the first eval step…'
+                : metric === 'match' || metric === 'sigma'
+                  ? 'No values: logged for ITRA and ITRA-c'
+                  : 'No points recorded'}
+          </div>
+        ) : null}
+      </div>
     </figure>
   );
 }

@@ -10,8 +10,10 @@ import {
   labelRows,
   medianGap,
   mergeRows,
+  niceScale,
   prepareSeries,
   rawKey,
+  stepScale,
   type XY,
 } from './chartData';
 
@@ -279,5 +281,37 @@ describe('twin gap readout', () => {
     expect(g.testAcc).toBeNull();
     expect(gapReadout([pt(10, { testCE: 1 })], [pt(20, { testCE: 1 })])).toBeNull();
     expect(gapReadout([], [])).toBeNull();
+  });
+});
+
+describe('niceScale / stepScale', () => {
+  it('covers the data with round bounds and round ticks', () => {
+    const s = niceScale(0.113, 0.786);
+    expect(s.domain).toEqual([0, 0.8]);
+    expect(s.ticks).toEqual([0, 0.2, 0.4, 0.6, 0.8]);
+    const ce = niceScale(0.62, 2.31);
+    expect(ce.domain[0]).toBeLessThanOrEqual(0.62);
+    expect(ce.domain[1]).toBeGreaterThanOrEqual(2.31);
+    expect(ce.ticks.length).toBeGreaterThanOrEqual(4);
+    expect(ce.ticks.length).toBeLessThanOrEqual(11);
+  });
+
+  it('does not move while the data stays within the same ticks (recharts skips its tick search)', () => {
+    expect(niceScale(0.12, 0.71)).toEqual(niceScale(0.05, 0.79));
+    expect(stepScale(410)).toEqual(stepScale(480));
+    expect(stepScale(480).domain).toEqual([0, 500]);
+    expect(stepScale(501).domain[1]).toBeGreaterThanOrEqual(501);
+  });
+
+  it('handles a flat series, tiny values and non-finite input', () => {
+    const flat = niceScale(0.5, 0.5);
+    expect(flat.domain[0]).toBeLessThan(0.5);
+    expect(flat.domain[1]).toBeGreaterThan(0.5);
+    const tiny = niceScale(1e-7, 3e-7);
+    expect(tiny.domain[0]).toBeLessThanOrEqual(1e-7);
+    expect(tiny.domain[1]).toBeGreaterThanOrEqual(3e-7);
+    expect(new Set(tiny.ticks).size).toBe(tiny.ticks.length);
+    expect(niceScale(Number.NaN, 1)).toEqual({ domain: [0, 1], ticks: [0, 1] });
+    expect(stepScale(0).domain).toEqual([0, 1]);
   });
 });

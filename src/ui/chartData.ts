@@ -292,3 +292,56 @@ export function gapReadout(a: readonly Point[], b: readonly Point[]): GapReadout
   }
   return null;
 }
+
+export interface AxisScale {
+  domain: [number, number];
+  ticks: number[];
+}
+
+/** 1, 2, 2.5 or 5 × 10^k: the smallest such step ≥ `raw`. */
+function niceStep(raw: number): number {
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
+}
+
+/**
+ * A linear axis that covers [min, max] with round bounds and about `count` round ticks.
+ * Computed here rather than by recharts: the result only changes when the data crosses a
+ * tick, and recharts skips its own tick search (decimal.js, on every redraw) when given ticks.
+ */
+export function niceScale(min: number, max: number, count = 5): AxisScale {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return { domain: [0, 1], ticks: [0, 1] };
+  if (max - min < 1e-12) {
+    const pad = Math.abs(max) > 1e-12 ? Math.abs(max) * 0.05 : 0.5;
+    return niceScale(min - pad, max + pad, count);
+  }
+  const step = niceStep((max - min) / count);
+  const lo = Math.floor(min / step + 1e-9) * step;
+  const hi = Math.ceil(max / step - 1e-9) * step;
+  const n = Math.round((hi - lo) / step);
+  // Rounded to the step's decimals so that 0.30000000000000004 prints as 0.3.
+  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 1);
+  const ticks = Array.from({ length: n + 1 }, (_, i) => +(lo + i * step).toFixed(digits));
+  return { domain: [ticks[0], ticks[n]], ticks };
+}
+
+/** The step axis: from 0 to a round bound at or past `lastStep`. */
+export function stepScale(lastStep: number): AxisScale {
+  return niceScale(0, Math.max(1, lastStep), 5);
+}
+
+/** The y range of every value drawn (main and raw lines). */
+export function valueRange(series: readonly PreparedSeries[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const list of [s.main, s.raw]) {
+      for (const p of list) {
+        if (p.value < lo) lo = p.value;
+        if (p.value > hi) hi = p.value;
+      }
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
