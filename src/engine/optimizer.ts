@@ -10,6 +10,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerId } from './config';
 
+/**
+ * Σ of scalars in AddN kernels of at most 7 inputs: WebGPU's AddN binds every input and the
+ * output at once, and SwiftShader allows 8 storage buffers per stage (more fails validation
+ * and silently returned garbage).
+ */
+export function sumScalars(xs: tf.Tensor[]): tf.Tensor {
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 7) {
+      const chunk = level.slice(i, i + 7);
+      next.push(chunk.length === 1 ? chunk[0] : tf.addN(chunk));
+    }
+    level = next;
+  }
+  return level[0];
+}
+
 export class GuardedOptimizer {
   readonly lr: tf.Variable<tf.Rank.R0>;
   /** 1 while every step so far was finite, then 0 forever. */
@@ -47,13 +65,19 @@ export class GuardedOptimizer {
   apply(grads: tf.Tensor[], loss: tf.Scalar, extra: Array<[tf.Variable, tf.Tensor]> = []): void {
     tf.tidy(() => {
       const updates: Array<[tf.Variable, tf.Tensor]> = [];
+      /** New values whose finiteness decides the step. */
+      const probed: tf.Tensor[] = [];
       const tNew = tf.add(this.t, 1);
       grads.forEach((g, i) => {
         const p = this.params[i];
         if (this.kind === 'sgd') {
           const [v] = this.slots[i];
           const vNew = tf.add(tf.mul(this.momentum, v), g);
-          updates.push([v, vNew], [p, tf.sub(p, tf.mul(this.lr, vNew))]);
+          const pNew = tf.sub(p, tf.mul(this.lr, vNew));
+          updates.push([v, vNew], [p, pNew]);
+          // p − lr·v is non-finite whenever v is (lr > 0; lr = 0 gives 0·∞ = NaN): probing
+          // the parameters covers the velocity too.
+          probed.push(pNew);
         } else {
           const [m, v] = this.slots[i];
           const b1 = 0.9;
@@ -63,19 +87,31 @@ export class GuardedOptimizer {
           const mHat = tf.div(mNew, tf.sub(1, tf.pow(b1, tNew)));
           const vHat = tf.div(vNew, tf.sub(1, tf.pow(b2, tNew)));
           const step = tf.div(tf.mul(this.lr, mHat), tf.add(tf.sqrt(vHat), 1e-8));
-          updates.push([m, mNew], [v, vNew], [p, tf.sub(p, step)]);
+          const pNew = tf.sub(p, step);
+          updates.push([m, mNew], [v, vNew], [p, pNew]);
+          // An infinite v makes the step 0, not NaN: probe every slot.
+          probed.push(mNew, vNew, pNew);
         }
       });
+      for (const [, u] of extra) probed.push(u);
       updates.push(...extra);
-      // One finiteness test over the loss and every new value: NaN·0 and ∞·0 are NaN.
-      // Pairwise adds, not tf.addN: WebGPU's AddN kernel binds every input at once and fails
-      // validation past the device's storage-buffer limit (8 on SwiftShader).
-      const probe = updates.reduce<tf.Tensor>(
-        (acc, [, u]) => tf.add(acc, tf.mul(tf.sum(u), 0)),
-        loss,
+      // One finiteness test over the loss and the sum of each probed tensor (a sum beyond
+      // float32's range, |Σ| > 3.4e38, counts as diverged too).
+      const ok = tf.logicalAnd(
+        tf.isFinite(sumScalars([loss, ...probed.map((u) => tf.sum(u))])),
+        tf.greater(this.healthy, 0.5),
       );
-      const ok = tf.logicalAnd(tf.isFinite(probe), tf.greater(this.healthy, 0.5));
-      for (const [variable, value] of updates) variable.assign(tf.where(ok, value, variable));
+      // where() broadcasts its condition with a Tile per call: once per shape instead.
+      const conditions = new Map<string, tf.Tensor>();
+      for (const [variable, value] of updates) {
+        const key = variable.shape.join('x');
+        let cond = conditions.get(key);
+        if (!cond) {
+          cond = variable.rank === 0 ? ok : tf.broadcastTo(ok, variable.shape);
+          conditions.set(key, cond);
+        }
+        variable.assign(tf.where(cond, value, variable));
+      }
       const okFloat = tf.cast(ok, 'float32');
       this.t.assign(tf.add(this.t, okFloat));
       this.finiteSteps.assign(tf.add(this.finiteSteps, okFloat));
