@@ -110,6 +110,11 @@ export type MatchResult = {
 /**
  * Class-conditional matching loss (ITRA-c, Eq. 5). `y1`, `y2` are one-hot float masks (m×C).
  * With a single all-ones column it is the unconditional ITRA loss (Eq. 3).
+ *
+ * One tf.customGrad with the gradient written out (below) instead of tfjs's tape over ~60 small
+ * ops: the tape saved (cloned) every intermediate and ran ~150 kernels backwards, which made
+ * the loss cost more than the fixed part of a training step. The golden cases check the
+ * values and the gradients of this function.
  */
 export function matchingLoss(
   h1: tf.Tensor2D,
@@ -120,10 +125,41 @@ export function matchingLoss(
   /** Use this σ instead of the median heuristic (tests hold σ fixed for finite differences). */
   fixedSigma?: tf.Scalar,
 ): MatchResult {
+  const c = y1.shape[1];
   return tf.tidy(() => {
-    const m1 = h1.shape[0];
-    const m2 = h2.shape[0];
-    const d = pairwiseSqDist(tf.concat([h1, h2], 0));
+    const packed = matchingCore(h1, h2, y1, y2, estimator, fixedSigma);
+    return {
+      match: tf.reshape(tf.slice(packed, [0], [1]), []) as tf.Scalar,
+      sigma: tf.reshape(tf.slice(packed, [1], [1]), []) as tf.Scalar,
+      perClass: tf.slice(packed, [2], [c]) as tf.Tensor1D,
+      kept: tf.slice(packed, [2 + c], [c]) as tf.Tensor1D,
+    };
+  });
+}
+
+/**
+ * [Match_c, σ, MMD per class (C), kept (C)] as one vector; only Match_c carries a gradient.
+ *
+ * Gradient (σ is a constant, spec): with g_c = ∂Match/∂MMD²_c = kept_c / Σkept ·
+ * 1/(2·sqrt(relu(MMD²_c) + 1e-8)) · [MMD²_c > 0], the loss is linear in the kernel values with
+ * weights W = [[Y1·diag(g/N11)·Y1ᵀ, −Y1·diag(2g/(n·m))·Y2ᵀ], [0, Y2·diag(g/N22)·Y2ᵀ]]
+ * (N11, N22: the estimator's normalisers). Then ∂L/∂D = G = −W ⊙ K ⊙ [D > 0] / σ and, since
+ * D_ij = ‖h_i − h_j‖², ∂L/∂H = 2·(diag(S·1)·H − S·H) with S = G + Gᵀ.
+ */
+function matchingCore(
+  h1: tf.Tensor2D,
+  h2: tf.Tensor2D,
+  y1: tf.Tensor2D,
+  y2: tf.Tensor2D,
+  estimator: Estimator,
+  fixedSigma?: tf.Scalar,
+): tf.Tensor1D {
+  const m1 = h1.shape[0];
+  const m2 = h2.shape[0];
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: Save) => {
+    const h = tf.concat([a, b], 0);
+    const d = pairwiseSqDist(h);
     const sigma = fixedSigma ? tf.clone(fixedSigma) : medianBandwidth(d);
     const k = tf.exp(tf.neg(tf.div(d, sigma))) as tf.Tensor2D;
     const k11 = tf.slice(k, [0, 0], [m1, m1]);
@@ -136,32 +172,60 @@ export function matchingLoss(
     const n = tf.sum(y1, 0);
     const m = tf.sum(y2, 0);
     const atLeast1 = (t: tf.Tensor) => tf.maximum(t, 1);
-    const cross = tf.div(tf.mul(2, s12), atLeast1(tf.mul(n, m)));
-    let mmd2: tf.Tensor;
+    const n12 = atLeast1(tf.mul(n, m));
+    let n11: tf.Tensor;
+    let n22: tf.Tensor;
+    let within: tf.Tensor;
     let kept: tf.Tensor;
     if (estimator === 'biased') {
-      mmd2 = tf.sub(
-        tf.add(tf.div(s11, atLeast1(tf.square(n))), tf.div(s22, atLeast1(tf.square(m)))),
-        cross,
-      );
+      n11 = atLeast1(tf.square(n));
+      n22 = atLeast1(tf.square(m));
+      within = tf.add(tf.div(s11, n11), tf.div(s22, n22));
       kept = tf.mul(
         tf.cast(tf.greaterEqual(n, 1), 'float32'),
         tf.cast(tf.greaterEqual(m, 1), 'float32'),
       );
     } else {
       // The diagonal K(a,a) = 1 exactly (d is 0 there), so removing it subtracts the count.
-      const within1 = tf.div(tf.sub(s11, n), atLeast1(tf.mul(n, tf.sub(n, 1))));
-      const within2 = tf.div(tf.sub(s22, m), atLeast1(tf.mul(m, tf.sub(m, 1))));
-      mmd2 = tf.sub(tf.add(within1, within2), cross);
+      n11 = atLeast1(tf.mul(n, tf.sub(n, 1)));
+      n22 = atLeast1(tf.mul(m, tf.sub(m, 1)));
+      within = tf.add(tf.div(tf.sub(s11, n), n11), tf.div(tf.sub(s22, m), n22));
       kept = tf.mul(
         tf.cast(tf.greaterEqual(n, 2), 'float32'),
         tf.cast(tf.greaterEqual(m, 2), 'float32'),
       );
     }
-    const perClass = tf.mul(tf.sqrt(tf.add(tf.relu(mmd2), SQRT_EPS)), kept) as tf.Tensor1D;
-    const match = tf.div(tf.sum(perClass), atLeast1(tf.sum(kept))) as tf.Scalar;
-    return { match, sigma, perClass, kept: kept as tf.Tensor1D };
-  });
+    const mmd2 = tf.sub(within, tf.div(tf.mul(2, s12), n12));
+    const root = tf.sqrt(tf.add(tf.relu(mmd2), SQRT_EPS));
+    const perClass = tf.mul(root, kept);
+    const keptCount = atLeast1(tf.sum(kept));
+    const match = tf.div(tf.sum(perClass), keptCount);
+    // ∂Match/∂MMD²_c, and the per-class weights of the kernel values (see above).
+    const g = tf.div(tf.mul(kept, tf.step(mmd2)), tf.mul(tf.mul(2, root), keptCount));
+    save([a, b, y1, y2, k, d, sigma, tf.div(g, n11), tf.div(g, n22), tf.div(tf.mul(-2, g), n12)]);
+    return {
+      value: tf.concat([tf.reshape(match, [1]), tf.reshape(sigma, [1]), perClass, kept]),
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [aS, bS, y1S, y2S, kS, dS, sigmaS, w11, w22, w12] = saved as tf.Tensor2D[];
+        const dMatch = tf.slice(dy, [0], [1]);
+        const block = (ya: tf.Tensor2D, w: tf.Tensor, yb: tf.Tensor2D) =>
+          tf.matMul(tf.mul(ya, tf.mul(w, dMatch)), yb, false, true);
+        const w = tf.concat(
+          [
+            tf.concat([block(y1S, w11, y1S), block(y1S, w12, y2S)], 1),
+            tf.concat([tf.zeros([m2, m1]), block(y2S, w22, y2S)], 1),
+          ],
+          0,
+        );
+        const gD = tf.div(tf.mul(tf.mul(w, kS), tf.step(dS)), tf.neg(sigmaS));
+        const sym = tf.add(gD, tf.transpose(gD));
+        const hS = tf.concat([aS, bS], 0);
+        const dh = tf.mul(2, tf.sub(tf.mul(tf.sum(sym, 1, true), hS), tf.matMul(sym, hS)));
+        return [tf.slice(dh, [0, 0], [m1, -1]), tf.slice(dh, [m1, 0], [m2, -1])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(h1, h2) as tf.Tensor1D;
 }
 
 /** Unconditional ITRA (Eq. 3): every row in one class. */

@@ -101,17 +101,74 @@ type Conv = { w: tf.Variable; b: tf.Variable };
 type Dense = Conv;
 type BN = ReturnType<ParamBuilder['batchNorm']>;
 
-// Fused bias + ReLU, as tf.layers does: one kernel instead of three in the forward pass
-// (tfjs differentiates fused 'relu' and 'linear').
-const conv = (x: tf.Tensor4D, c: Conv, relu: boolean) =>
-  tf.fused.conv2d({
-    x,
-    filter: c.w as tf.Tensor4D,
-    strides: 1,
-    pad: 'same',
-    bias: c.b,
-    activation: relu ? 'relu' : 'linear',
-  });
+/**
+ * conv3x3(x, W) + b, then ReLU, as one FusedConv2D kernel in the forward pass, with its
+ * gradient written here. tfjs's own tf.fused.conv2d (and so tf.layers) falls back to three
+ * kernels (conv, add, relu) whenever a gradient is being recorded, i.e. on every training
+ * step. `inputNeedsGrad: false` (the first layer: x is the images) skips dL/dx, which a
+ * customGrad would otherwise compute for nothing.
+ */
+function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tensor4D {
+  const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+    tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
+  const forward = (xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) =>
+    run(
+      tf.FusedConv2D,
+      { x: xIn, filter: w, bias: b },
+      { ...conv, dilations: [1, 1], activation: 'relu' },
+    );
+  const grads = (dy: tf.Tensor4D, xIn: tf.Tensor4D, w: tf.Tensor4D, y: tf.Tensor4D) => {
+    const dyAct = tf.mul(dy, tf.step(y)) as tf.Tensor4D;
+    const dw = run(
+      tf.Conv2DBackpropFilter,
+      { x: xIn, dy: dyAct },
+      { ...conv, filterShape: w.shape },
+    );
+    const db = tf.sum(dyAct, [0, 1, 2]);
+    return { dyAct, dw, db };
+  };
+  type Save = (ts: tf.Tensor[]) => void;
+  if (!inputNeedsGrad) {
+    const f = tf.customGrad(((w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
+      const y = forward(x, w, b);
+      // Saved, not closed over: tfjs disposes the forward pass's intermediates (x may be one,
+      // e.g. S1 and S2 concatenated) before the backward pass runs.
+      save([x, y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor4D, [xS, yS]: tf.Tensor[]) => {
+          const { dw, db } = grads(dy, xS as tf.Tensor4D, w, yS as tf.Tensor4D);
+          return [dw, db];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(c.w, c.b) as tf.Tensor4D;
+  }
+  const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
+    const y = forward(xIn, w, b);
+    save([xIn, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, [xS, wS, yS]: tf.Tensor[]) => {
+        const { dyAct, dw, db } = grads(
+          dy,
+          xS as tf.Tensor4D,
+          wS as tf.Tensor4D,
+          yS as tf.Tensor4D,
+        );
+        const dx = run(
+          tf.Conv2DBackpropInput,
+          { dy: dyAct, filter: wS },
+          { ...conv, inputShape: xS.shape },
+        );
+        return [dx, dw, db];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, c.w, c.b) as tf.Tensor4D;
+}
+
 const dense = (x: tf.Tensor2D, d: Dense, relu: boolean) =>
   tf.fused.matMul({
     a: x,
@@ -175,7 +232,7 @@ function plainCnn(
     features(x) {
       let y = x;
       for (const stage of convs) {
-        for (const c of stage) y = conv(y, c, true);
+        for (const c of stage) y = convBiasRelu(y, c, y !== x);
         y = pool(y);
       }
       return dense(tf.reshape(y, [y.shape[0], flat]), fc, true);

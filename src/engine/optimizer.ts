@@ -101,7 +101,8 @@ export class GuardedOptimizer {
         tf.isFinite(sumScalars([loss, ...probed.map((u) => tf.sum(u))])),
         tf.greater(this.healthy, 0.5),
       );
-      // where() broadcasts its condition with a Tile per call: once per shape instead.
+      // The condition broadcast once per shape (tf.where would Tile it on every call and
+      // clone all three operands first), then the Select kernel itself.
       const conditions = new Map<string, tf.Tensor>();
       for (const [variable, value] of updates) {
         const key = variable.shape.join('x');
@@ -110,7 +111,9 @@ export class GuardedOptimizer {
           cond = variable.rank === 0 ? ok : tf.broadcastTo(ok, variable.shape);
           conditions.set(key, cond);
         }
-        variable.assign(tf.where(cond, value, variable));
+        variable.assign(
+          tf.engine().runKernel(tf.Select, { condition: cond, t: value, e: variable }) as tf.Tensor,
+        );
       }
       const okFloat = tf.cast(ok, 'float32');
       this.t.assign(tf.add(this.t, okFloat));

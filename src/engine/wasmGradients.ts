@@ -28,6 +28,7 @@
  *   pass hits (dW = xᵀ·dy, dx = dy·Wᵀ). The operand is transposed first (wasm Transpose), then
  *   wasm's own kernel runs on XNNPACK: the `small` CNN's dense backward went from ~100 to ~9 ms.
  *   Batched (rank > 2, batch > 1) products still go to wasm's kernel as they are.
+ * - Identity (replaced: copies; see identity() below).
  * - Tile (replaced: slow). batch norm's input gradient tiles 1/σ to x's shape; wasm's kernel
  *   costs ~100 ns per output element (~0.6 s of a 1.4 s ResNet step). Block copies on the
  *   heap (TypedArray.set/copyWithin) instead: ~free.
@@ -409,6 +410,20 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   return out;
 }
 
+/**
+ * Identity (replaced: copies). The gradient tape clones every tensor an op saves for its
+ * backward pass; wasm's Identity copies the data (webgl, webgpu and cpu share it), so a
+ * training step copied each activation once more (e.g. 3.2 MB for one 128x28x28x8 layer).
+ * Shares the data with a reference count instead, as wasm's own Reshape does.
+ */
+function identity(args: KernelArgs): tf.TensorInfo {
+  const b = args.backend as BackendWasm;
+  const x = input(args.inputs, 'x');
+  if (x.dtype === 'string') return runNative('Identity', args);
+  b.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /** The kernels this module registers for 'wasm', by name. */
 export const WASM_GRADIENT_KERNELS = [
   'Conv2DBackpropFilter',
@@ -417,6 +432,7 @@ export const WASM_GRADIENT_KERNELS = [
   'UnsortedSegmentSum',
   'BatchMatMul',
   'Tile',
+  'Identity',
 ] as const;
 
 const CONFIGS: Record<(typeof WASM_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
@@ -426,6 +442,7 @@ const CONFIGS: Record<(typeof WASM_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
   UnsortedSegmentSum: unsortedSegmentSum as unknown as tf.KernelFunc,
   BatchMatMul: batchMatMul as unknown as tf.KernelFunc,
   Tile: tile as unknown as tf.KernelFunc,
+  Identity: identity as unknown as tf.KernelFunc,
 };
 
 /**
