@@ -105,64 +105,39 @@ type BN = ReturnType<ParamBuilder['batchNorm']>;
  * conv3x3(x, W) + b, then ReLU, as one FusedConv2D kernel in the forward pass, with its
  * gradient written here. tfjs's own tf.fused.conv2d (and so tf.layers) falls back to three
  * kernels (conv, add, relu) whenever a gradient is being recorded, i.e. on every training
- * step. `inputNeedsGrad: false` (the first layer: x is the images) skips dL/dx, which a
- * customGrad would otherwise compute for nothing.
+ * step. `inputNeedsGrad: false` (the first layer: x is the images) returns zeros for dL/dx
+ * instead of running a transposed convolution for nothing.
  */
 function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tensor4D {
   const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
     tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
-  const forward = (xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) =>
-    run(
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
+    const y = run(
       tf.FusedConv2D,
       { x: xIn, filter: w, bias: b },
       { ...conv, dilations: [1, 1], activation: 'relu' },
     );
-  const grads = (dy: tf.Tensor4D, xIn: tf.Tensor4D, w: tf.Tensor4D, y: tf.Tensor4D) => {
-    const dyAct = tf.mul(dy, tf.step(y)) as tf.Tensor4D;
-    const dw = run(
-      tf.Conv2DBackpropFilter,
-      { x: xIn, dy: dyAct },
-      { ...conv, filterShape: w.shape },
-    );
-    const db = tf.sum(dyAct, [0, 1, 2]);
-    return { dyAct, dw, db };
-  };
-  type Save = (ts: tf.Tensor[]) => void;
-  if (!inputNeedsGrad) {
-    const f = tf.customGrad(((w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
-      const y = forward(x, w, b);
-      // Saved, not closed over: tfjs disposes the forward pass's intermediates (x may be one,
-      // e.g. S1 and S2 concatenated) before the backward pass runs.
-      save([x, y]);
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor4D, [xS, yS]: tf.Tensor[]) => {
-          const { dw, db } = grads(dy, xS as tf.Tensor4D, w, yS as tf.Tensor4D);
-          return [dw, db];
-        },
-      };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]);
-    return f(c.w, c.b) as tf.Tensor4D;
-  }
-  const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
-    const y = forward(xIn, w, b);
     save([xIn, w, y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor4D, [xS, wS, yS]: tf.Tensor[]) => {
-        const { dyAct, dw, db } = grads(
-          dy,
-          xS as tf.Tensor4D,
-          wS as tf.Tensor4D,
-          yS as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xS, wS, yS] = saved as tf.Tensor4D[];
+        const dyAct = tf.mul(dy, tf.step(yS));
+        const dx = inputNeedsGrad
+          ? run(
+              tf.Conv2DBackpropInput,
+              { dy: dyAct, filter: wS },
+              { ...conv, inputShape: xS.shape },
+            )
+          : tf.zerosLike(xS);
+        const dw = run(
+          tf.Conv2DBackpropFilter,
+          { x: xS, dy: dyAct },
+          { ...conv, filterShape: wS.shape },
         );
-        const dx = run(
-          tf.Conv2DBackpropInput,
-          { dy: dyAct, filter: wS },
-          { ...conv, inputShape: xS.shape },
-        );
-        return [dx, dw, db];
+        return [dx, dw, tf.sum(dyAct, [0, 1, 2])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
