@@ -2,7 +2,7 @@
  * The spec's three measured behaviours, reproduced by the engine on real KMNIST (the carved
  * split of ../shared/datasets/kmnist), `tiny` model, batch 64, SGD momentum 0.9, lr 0.01:
  *  - ITRA-c with the biased estimator and no warm-up collapses the features ('collapsed' event);
- *  - the unbiased estimator on the same seed trains through with no warm-up;
+ *  - the unbiased estimator on the same seed does not collapse (σ stays far above its floor);
  *  - a vanilla warm-up first, then biased ITRA-c, trains normally.
  * Measured (seed 1): collapse at the first eval (step 25), σ at its floor (1e-6); unbiased: σ
  * between 0.03 and 0.13 over 300 steps (never near the floor), accuracy on a 10–16% plateau

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { GOLDEN_FILE, hasGolden, SKIP_NO_SHARED } from '../../test/shared';
 import type { Estimator } from './config';
 import {
+  clearMatchingCache,
   matchingLoss,
   medianBandwidth,
   normalizedIntraClassDistance,
@@ -219,4 +220,114 @@ describe('σ carries no gradient', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([h1, h2, y]);
   });
+});
+
+/**
+ * The written-out gradient of matchingLoss against tfjs's autodiff of the same formulas (the
+ * implementation before the custom gradient), on random batches the golden cases do not have:
+ * uneven sizes, classes missing from one side, one-row classes, σ fixed and from the median.
+ */
+function tapeMatchingLoss(
+  h1: tf.Tensor2D,
+  h2: tf.Tensor2D,
+  y1: tf.Tensor2D,
+  y2: tf.Tensor2D,
+  estimator: Estimator,
+  fixedSigma?: tf.Scalar,
+): tf.Scalar {
+  const m1 = h1.shape[0];
+  const m2 = h2.shape[0];
+  const d = pairwiseSqDist(tf.concat([h1, h2], 0));
+  const sigma = fixedSigma ?? medianBandwidth(d);
+  const k = tf.exp(tf.neg(tf.div(d, sigma)));
+  const s = (ya: tf.Tensor2D, kk: tf.Tensor, yb: tf.Tensor2D) =>
+    tf.sum(tf.mul(ya, tf.matMul(kk as tf.Tensor2D, yb)), 0);
+  const s11 = s(y1, tf.slice(k, [0, 0], [m1, m1]), y1);
+  const s22 = s(y2, tf.slice(k, [m1, m1], [m2, m2]), y2);
+  const s12 = s(y1, tf.slice(k, [0, m1], [m1, m2]), y2);
+  const n = tf.sum(y1, 0);
+  const m = tf.sum(y2, 0);
+  const at1 = (t: tf.Tensor) => tf.maximum(t, 1);
+  const cross = tf.div(tf.mul(2, s12), at1(tf.mul(n, m)));
+  const min = estimator === 'biased' ? 1 : 2;
+  const mmd2 =
+    estimator === 'biased'
+      ? tf.sub(tf.add(tf.div(s11, at1(tf.square(n))), tf.div(s22, at1(tf.square(m)))), cross)
+      : tf.sub(
+          tf.add(
+            tf.div(tf.sub(s11, n), at1(tf.mul(n, tf.sub(n, 1)))),
+            tf.div(tf.sub(s22, m), at1(tf.mul(m, tf.sub(m, 1)))),
+          ),
+          cross,
+        );
+  const kept = tf.mul(
+    tf.cast(tf.greaterEqual(n, min), 'float32'),
+    tf.cast(tf.greaterEqual(m, min), 'float32'),
+  );
+  const per = tf.mul(tf.sqrt(tf.add(tf.relu(mmd2), 1e-8)), kept);
+  return tf.div(tf.sum(per), at1(tf.sum(kept))) as tf.Scalar;
+}
+
+describe('matchingLoss: written-out gradient = autodiff of the formulas', () => {
+  const rand = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const cases: Array<[string, number, number, number[], number[]]> = [
+    // name, m1, m2, classes drawn for S1, for S2
+    ['uneven 9/5', 9, 5, [0, 1, 2, 3], [0, 1, 2]],
+    ['uneven 4/11, a class only in S2', 4, 11, [0, 1], [0, 1, 3]],
+    ['one-row classes', 6, 6, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]],
+  ];
+  for (const [name, m1, m2, c1, c2] of cases) {
+    for (const estimator of ['biased', 'unbiased'] as const) {
+      for (const fixed of [false, true]) {
+        it(`${name}, ${estimator}, σ ${fixed ? 'fixed' : 'median'}`, async () => {
+          const r = rand(m1 * 31 + m2);
+          clearMatchingCache(); // its index tensors are kept on purpose: count without them
+          const before = tf.memory().numTensors;
+          const res = tf.tidy(() => {
+            const h1 = tf.tensor2d(Array.from({ length: m1 * 5 }, r), [m1, 5]);
+            const h2 = tf.tensor2d(Array.from({ length: m2 * 5 }, r), [m2, 5]);
+            const lab = (m: number, cs: number[]) =>
+              tf
+                .oneHot(
+                  tf.tensor1d(
+                    Array.from({ length: m }, (_, i) => cs[i % cs.length]!),
+                    'int32',
+                  ),
+                  6,
+                )
+                .toFloat() as tf.Tensor2D;
+            const y1 = lab(m1, c1);
+            const y2 = lab(m2, c2);
+            const sigma = fixed ? tf.scalar(0.7) : undefined;
+            const f =
+              (loss: typeof tapeMatchingLoss) =>
+              (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+                loss(a as tf.Tensor2D, b as tf.Tensor2D, y1, y2, estimator, sigma);
+            const ours = tf.valueAndGrads(
+              f((a, b, c, d, e, s) => matchingLoss(a, b, c, d, e, s).match),
+            )([h1, h2]);
+            const ref = tf.valueAndGrads(f(tapeMatchingLoss))([h1, h2]);
+            return [ours.value, ...ours.grads, ref.value, ...ref.grads];
+          });
+          const [v, g1, g2, rv, rg1, rg2] = await Promise.all(res.map((t) => t.data()));
+          tf.dispose(res);
+          clearMatchingCache();
+          expect(tf.memory().numTensors).toBe(before);
+          expect(v![0]).toBeCloseTo(rv![0]!, 5);
+          const scale = Math.max(...[...rg1!, ...rg2!].map(Math.abs), 1e-6);
+          for (const [a, b] of [
+            [g1!, rg1!],
+            [g2!, rg2!],
+          ] as const) {
+            expect(a.length).toBe(b.length);
+            for (let i = 0; i < a.length; i++)
+              expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-4 * scale);
+          }
+        });
+      }
+    }
+  }
 });

@@ -95,10 +95,10 @@ export class GuardedOptimizer {
       });
       for (const [, u] of extra) probed.push(u);
       updates.push(...extra);
-      // One finiteness test over the loss and the sum of each probed tensor (a sum beyond
-      // float32's range, |Σ| > 3.4e38, counts as diverged too).
+      // One finiteness test over the loss and each probed tensor's sum times 0 (NaN·0 and
+      // ∞·0 are NaN; finite sums become 0, so large finite values cannot add up to ∞).
       const ok = tf.logicalAnd(
-        tf.isFinite(sumScalars([loss, ...probed.map((u) => tf.sum(u))])),
+        tf.isFinite(sumScalars([loss, ...probed.map((u) => tf.mul(tf.sum(u), 0))])),
         tf.greater(this.healthy, 0.5),
       );
       // The condition broadcast once per shape (tf.where would Tile it on every call and

@@ -1,5 +1,5 @@
 /** The paper's Figure-1 curves for every visible run, plus the twin gap readout. */
-import { type ComponentProps, startTransition, useEffect, useMemo, useState } from 'react';
+import { type ComponentProps, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import { useLibraryStore } from '../state/runsLibrary';
 import { isActive, useSessionStore } from '../state/sessionStore';
 import { useViewStore } from '../state/viewStore';
@@ -208,10 +208,25 @@ function StaggeredChart({
   ...rest
 }: ComponentProps<typeof MetricChart> & { stagger: number }) {
   const [shown, setShown] = useState(runs);
+  const latest = useRef(runs);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    // A transition: React renders it in slices and yields to input between them.
-    const id = setTimeout(() => startTransition(() => setShown(runs)), stagger);
-    return () => clearTimeout(id);
+    latest.current = runs;
+    // A redraw already scheduled takes the newest runs: updates faster than `stagger` must
+    // not keep postponing it.
+    if (pending.current !== null) return;
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      // A transition: React renders it in slices and yields to input between them.
+      startTransition(() => setShown(latest.current));
+    }, stagger);
   }, [runs, stagger]);
+  useEffect(
+    () => () => {
+      if (pending.current !== null) clearTimeout(pending.current);
+      pending.current = null;
+    },
+    [],
+  );
   return <MetricChart runs={shown} {...rest} />;
 }

@@ -81,7 +81,7 @@ export function formatMetric(metric: MetricKey, v: number | null | undefined): s
 }
 
 const compactStep = (v: number) =>
-  v >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : String(v);
+  v >= 1e6 ? `${+(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(2)}k` : String(v);
 
 interface TooltipEntry {
   dataKey?: unknown;
@@ -139,15 +139,20 @@ function MetricChartImpl(props: MetricChartProps) {
     const count = series.reduce((n, s) => n + s.main.length, 0);
     const range = valueRange(series);
     // Linear axes get round domains and ticks from us (see niceScale); log axes stay recharts'.
-    const yScale = logScale || !range ? null : niceScale(range[0], range[1]);
+    const yScale = logScale || !range ? null : niceScale(range[0], range[1], { nonNegative: true });
     const xScale = stepScale(lastStep);
     return { series, rows, markers, labels, count, xScale, yScale };
   }, [runs, metric, smoothing, logScale, size]);
 
   const [hovered, setHovered] = useState(false);
   const height = size === 'main' ? 252 : 150;
+  // As many decimals as tell our ticks apart; recharts' own (log) ticks get the usual format.
   const yFmt = (v: number) =>
-    metric === 'testAcc' ? `${+(v * 100).toFixed(1)}%` : fmtNum(v, metric === 'sigma' ? 4 : 3);
+    metric === 'testAcc'
+      ? `${+(v * 100).toFixed(yScale ? Math.max(0, yScale.decimals - 2) : 1)}%`
+      : yScale && yScale.decimals <= 4
+        ? v.toFixed(yScale.decimals)
+        : fmtNum(v, metric === 'sigma' ? 4 : 3);
 
   return (
     <figure

@@ -311,7 +311,37 @@ describe('niceScale / stepScale', () => {
     expect(tiny.domain[0]).toBeLessThanOrEqual(1e-7);
     expect(tiny.domain[1]).toBeGreaterThanOrEqual(3e-7);
     expect(new Set(tiny.ticks).size).toBe(tiny.ticks.length);
-    expect(niceScale(Number.NaN, 1)).toEqual({ domain: [0, 1], ticks: [0, 1] });
-    expect(stepScale(0).domain).toEqual([0, 1]);
+    expect(niceScale(Number.NaN, 1)).toEqual({ domain: [0, 1], ticks: [0, 1], decimals: 0 });
+  });
+
+  it('never goes below 0 for a non-negative metric, even when the series is flat at 0', () => {
+    const zero = niceScale(0, 0, { nonNegative: true });
+    expect(zero.domain[0]).toBe(0);
+    expect(zero.domain[1]).toBeGreaterThan(0);
+    expect(niceScale(0.01, 0.9, { nonNegative: true }).domain[0]).toBe(0);
+  });
+
+  it('gives enough decimals to tell the ticks apart', () => {
+    for (const [lo, hi] of [
+      [2.3121, 2.3179],
+      [0.1, 0.35],
+      [0.62, 2.31],
+      [0, 47],
+    ]) {
+      const s = niceScale(lo!, hi!);
+      const labels = s.ticks.map((t) => t.toFixed(s.decimals));
+      expect(new Set(labels).size).toBe(labels.length);
+    }
+  });
+
+  it('the step axis has whole-number ticks, 1-2-5 spaced, from 0', () => {
+    for (const last of [0, 1, 3, 17, 1250, 98_765]) {
+      const s = stepScale(last);
+      expect(s.domain[0]).toBe(0);
+      expect(s.domain[1]).toBeGreaterThanOrEqual(last);
+      for (const t of s.ticks) expect(Number.isInteger(t)).toBe(true);
+      const step = s.ticks[1]! - s.ticks[0]!;
+      expect(String(step / 10 ** Math.floor(Math.log10(step)))).toMatch(/^(1|2|5)$/);
+    }
   });
 });

@@ -296,39 +296,54 @@ export function gapReadout(a: readonly Point[], b: readonly Point[]): GapReadout
 export interface AxisScale {
   domain: [number, number];
   ticks: number[];
+  /** Decimals that tell the ticks apart (for the tick labels). */
+  decimals: number;
 }
 
-/** 1, 2, 2.5 or 5 × 10^k: the smallest such step ≥ `raw`. */
-function niceStep(raw: number): number {
+/** 1, 2, 2.5 or 5 × 10^k (no 2.5 for whole-number axes): the smallest such step ≥ `raw`. */
+function niceStep(raw: number, integer: boolean): number {
   const p = 10 ** Math.floor(Math.log10(raw));
   const f = raw / p;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
+  const m = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 && !integer ? 2.5 : f <= 5 ? 5 : 10;
+  return integer ? Math.max(1, m * p) : m * p;
 }
 
 /**
  * A linear axis that covers [min, max] with round bounds and about `count` round ticks.
  * Computed here rather than by recharts: the result only changes when the data crosses a
  * tick, and recharts skips its own tick search (decimal.js, on every redraw) when given ticks.
+ * `nonNegative`: the axis does not go below 0 (every metric charted here is ≥ 0);
+ * `integer`: whole-number ticks (steps).
  */
-export function niceScale(min: number, max: number, count = 5): AxisScale {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return { domain: [0, 1], ticks: [0, 1] };
+export function niceScale(
+  min: number,
+  max: number,
+  { count = 5, nonNegative = false, integer = false } = {},
+): AxisScale {
+  if (!Number.isFinite(min) || !Number.isFinite(max))
+    return { domain: [0, 1], ticks: [0, 1], decimals: 0 };
   if (max - min < 1e-12) {
     const pad = Math.abs(max) > 1e-12 ? Math.abs(max) * 0.05 : 0.5;
-    return niceScale(min - pad, max + pad, count);
+    return niceScale(min - pad, max + pad, { count, nonNegative, integer });
   }
-  const step = niceStep((max - min) / count);
-  const lo = Math.floor(min / step + 1e-9) * step;
+  const step = niceStep((max - min) / count, integer);
+  let lo = Math.floor(min / step + 1e-9) * step;
+  if (nonNegative && lo < 0) lo = 0;
   const hi = Math.ceil(max / step - 1e-9) * step;
   const n = Math.round((hi - lo) / step);
+  const decimals = Math.max(
+    0,
+    -Math.floor(Math.log10(step) + 1e-9) +
+      (step / 10 ** Math.floor(Math.log10(step) + 1e-9) === 2.5 ? 1 : 0),
+  );
   // Rounded to the step's decimals so that 0.30000000000000004 prints as 0.3.
-  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 1);
-  const ticks = Array.from({ length: n + 1 }, (_, i) => +(lo + i * step).toFixed(digits));
-  return { domain: [ticks[0], ticks[n]], ticks };
+  const ticks = Array.from({ length: n + 1 }, (_, i) => +(lo + i * step).toFixed(decimals + 1));
+  return { domain: [ticks[0], ticks[n]], ticks, decimals };
 }
 
-/** The step axis: from 0 to a round bound at or past `lastStep`. */
+/** The step axis: whole numbers from 0 to a round bound at or past `lastStep`. */
 export function stepScale(lastStep: number): AxisScale {
-  return niceScale(0, Math.max(1, lastStep), 5);
+  return niceScale(0, Math.max(5, lastStep), { integer: true, nonNegative: true });
 }
 
 /** The y range of every value drawn (main and raw lines). */

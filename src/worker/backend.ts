@@ -15,6 +15,9 @@ import { patchThreadedWasmFactory } from './wasmThreads';
 
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
+/** How long the wasm backend (its thread pool included) may take to start. */
+const WASM_START_MS = 20_000;
+
 type Adapter = NonNullable<BackendInfo['adapter']>;
 
 interface GpuLike {
@@ -97,7 +100,15 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
       // a self-contained factory for its pthread workers (see wasmThreads.ts).
       const patchFailure = isolated ? patchThreadedWasmFactory() : null;
       if (!isolated || patchFailure) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      if (!(await tf.setBackend('wasm'))) return 'wasm: initialisation failed';
+      // If the pthread workers cannot start, Emscripten waits for them forever: give up after
+      // WASM_START_MS and let the next backend train rather than hang.
+      const started = await Promise.race([
+        tf.setBackend('wasm'),
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), WASM_START_MS)),
+      ]);
+      if (started === 'timeout')
+        return `wasm: the backend did not start within ${WASM_START_MS / 1000} s (its thread pool never came up)`;
+      if (!started) return 'wasm: initialisation failed';
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threaded = simd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
       notes.push(
@@ -106,9 +117,11 @@ async function trySetBackend(name: BackendName, notes: string[]): Promise<string
             `wasm: SIMD, threaded build, ${getThreadsCount()} of ${navigator.hardwareConcurrency} cores`
           : `wasm: ${simd ? 'SIMD' : 'no SIMD'}, single-threaded (${
               patchFailure ??
-              (isolated
-                ? 'this browser has no wasm threads'
-                : 'the page is not cross-origin isolated, so SharedArrayBuffer is off')
+              (!isolated
+                ? 'the page is not cross-origin isolated, so SharedArrayBuffer is off'
+                : !simd
+                  ? "tfjs's threaded build needs SIMD"
+                  : 'this browser has no wasm threads')
             })`,
       );
       return null;
