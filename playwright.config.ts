@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { BASE_URL, chromiumPath, PREVIEW_PORT, WEBGPU_ARGS } from './e2e/browser';
+import { BASE_URL, chromiumPath, DEV_PORT, DEV_URL, PREVIEW_PORT, WEBGPU_ARGS } from './e2e/browser';
 
 /**
  * e2e against the built app served by `vite preview` on 127.0.0.1 (WebGPU needs a secure
@@ -22,11 +22,20 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: WEBGPU_ARGS },
     trace: 'off',
   },
-  webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
-    url: BASE_URL,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-    env: { ITRA_DATA_CACHE: process.env.ITRA_DATA_CACHE ?? '.data-cache' },
-  },
+  webServer: [
+    {
+      command: `npx vite preview --host 127.0.0.1 --port ${PREVIEW_PORT} --strictPort`,
+      url: BASE_URL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      env: { ITRA_DATA_CACHE: process.env.ITRA_DATA_CACHE ?? '.data-cache' },
+    },
+    {
+      // Test pages that import the engine from source (e2e/pages/kernels.html).
+      command: `npx vite --host 127.0.0.1 --port ${DEV_PORT} --strictPort`,
+      url: `${DEV_URL}/e2e/pages/kernels.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
 });

@@ -29,3 +29,6 @@ export const WEBGPU_ARGS = [
 
 export const PREVIEW_PORT = 4173;
 export const BASE_URL = `http://127.0.0.1:${PREVIEW_PORT}`;
+/** The dev server, for test pages that import the engine from source (e2e/pages/). */
+export const DEV_PORT = 4176;
+export const DEV_URL = `http://127.0.0.1:${DEV_PORT}`;

@@ -16,6 +16,9 @@ export interface Batch {
   y1: tf.Tensor2D;
   x2: tf.Tensor4D;
   y2: tf.Tensor2D;
+  /** Class indices of S1 and S2 on the CPU (the matching loss builds its masks from them). */
+  labels1: Int32Array;
+  labels2: Int32Array;
 }
 
 export function disposeBatch(b: Batch): void {
@@ -72,6 +75,8 @@ export function labelsToOneHot(
 class SampledBatch implements Batch {
   readonly x1: tf.Tensor4D;
   readonly y1: tf.Tensor2D;
+  readonly labels1: Int32Array;
+  readonly labels2: Int32Array;
   private s2: { x: tf.Tensor4D; y: tf.Tensor2D } | null = null;
   private disposed = false;
 
@@ -83,6 +88,8 @@ class SampledBatch implements Batch {
   ) {
     this.x1 = imagesToTensor(set, i1);
     this.y1 = labelsToOneHot(set, i1, numClasses);
+    this.labels1 = Int32Array.from(i1, (i) => set.labels[i]!);
+    this.labels2 = Int32Array.from(i2, (i) => set.labels[i]!);
   }
 
   private get built() {

@@ -10,12 +10,12 @@ import type { Batch, EvalSet } from './batches';
 import { type LivePatch, type TrainConfig, usesMatching, validatePatch } from './config';
 import { centerLoss, crossEntropy, smoothTargets, updatedCenters } from './losses';
 import {
-  type MatchResult,
   matchingLoss,
+  matchingObjective,
   normalizedIntraClassDistance,
   SIGMA_FLOOR,
-  unconditionalMatchingLoss,
 } from './matching';
+import { type MatchingPlan, matchingPlan, unconditionalPlan } from './matchingPlan';
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
 import { GuardedOptimizer } from './optimizer';
 import {
@@ -65,16 +65,16 @@ export function trainingLoss(
   opts: { concat: boolean; bnOut?: BatchNormUpdate[]; fixedSigma?: tf.Scalar },
 ): LossParts {
   let h1: tf.Tensor2D;
-  let h2: tf.Tensor2D | null = null;
+  /** [H1; H2], what the matching loss reads. */
+  let h: tf.Tensor2D | null = null;
   const m1 = batch.x1.shape[0];
   if (lambda > 0 && opts.concat) {
-    const h = model.features(tf.concat([batch.x1, batch.x2], 0), true, opts.bnOut);
+    h = model.features(tf.concat([batch.x1, batch.x2], 0), true, opts.bnOut);
     h1 = tf.slice(h, [0, 0], [m1, -1]);
-    h2 = tf.slice(h, [m1, 0], [batch.x2.shape[0], -1]);
   } else {
     h1 = model.features(batch.x1, true, opts.bnOut);
     // S2 through its own pass: its batch statistics do not update the running ones.
-    if (lambda > 0) h2 = model.features(batch.x2, true);
+    if (lambda > 0) h = tf.concat([h1, model.features(batch.x2, true)], 0);
   }
   const logits = model.logits(h1);
   const ce = crossEntropy(logits, batch.y1);
@@ -83,14 +83,18 @@ export function trainingLoss(
   if (cfg.method === 'center') {
     loss = tf.add(loss, tf.mul(cfg.centerLambda, centerLoss(h1, batch.y1, centers)));
   }
-  if (h2) {
-    const m: MatchResult =
-      cfg.method === 'itra'
-        ? unconditionalMatchingLoss(h1, h2, cfg.estimator, opts.fixedSigma)
-        : matchingLoss(h1, h2, batch.y1, batch.y2, cfg.estimator, opts.fixedSigma);
-    loss = tf.add(loss, tf.mul(lambda, m.match));
+  if (h) {
+    const match = matchingObjective(h, planFor(batch, cfg), opts.fixedSigma);
+    loss = tf.add(loss, tf.mul(lambda, match));
   }
   return { loss: loss as tf.Scalar, ce, h1 };
+}
+
+/** The label-only part of the matching loss for this batch (tensors in the caller's scope). */
+function planFor(batch: Batch, cfg: TrainConfig): MatchingPlan {
+  return cfg.method === 'itra'
+    ? unconditionalPlan(batch.labels1.length, batch.labels2.length, cfg.estimator)
+    : matchingPlan(batch.labels1, batch.labels2, batch.y1.shape[1], cfg.estimator);
 }
 
 export interface EvalOutcome {
@@ -272,10 +276,7 @@ export class Trainer {
       }
       const h1 = model.features(batch.x1, false);
       const h2 = model.features(batch.x2, false);
-      const m =
-        cfg.method === 'itra'
-          ? unconditionalMatchingLoss(h1, h2, cfg.estimator)
-          : matchingLoss(h1, h2, batch.y1, batch.y2, cfg.estimator);
+      const m = matchingLoss(tf.concat([h1, h2], 0), planFor(batch, cfg));
       const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
       const n = Math.max(1, this.evalSet.size);
       return tf.stack([

@@ -1,0 +1,56 @@
+/**
+ * The engine's own kernels in real Chromium: the median bandwidth (one WGSL bitonic sort on
+ * WebGPU, topk on WebGL) must give the exact median a CPU sort gives, and Match_c with its
+ * written-out gradient must agree with the CPU backend, on every GPU backend the browser has
+ * (here: WebGPU and WebGL on SwiftShader). The page is served from source by the dev server.
+ */
+import { expect, test } from '@playwright/test';
+import { DEV_URL } from './browser';
+
+interface BackendCheck {
+  error?: string;
+  kernel: boolean;
+  medians: Array<{ name: string; got: number; want: number }>;
+  matching: Record<string, number[]>;
+  leaked: number;
+}
+
+test('median bandwidth and Match_c gradients agree with the CPU on webgpu and webgl', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${DEV_URL}/e2e/pages/kernels.html`);
+  const handle = await page.waitForFunction(
+    () => (window as unknown as { kernelCheck?: unknown }).kernelCheck,
+    null,
+    { timeout: 300_000 },
+  );
+  const result = (await handle.jsonValue()) as Record<string, BackendCheck>;
+  expect(errors).toEqual([]);
+  const cpu = result.cpu!;
+  expect(cpu.error).toBeUndefined();
+  expect(cpu.kernel).toBe(true);
+  for (const backend of ['webgpu', 'webgl']) {
+    const r = result[backend]!;
+    expect(r.error, `${backend} did not run`).toBeUndefined();
+    expect(r.kernel, `${backend}: our median kernel registered?`).toBe(backend === 'webgpu');
+    for (const m of r.medians) {
+      // The same float32 distances, sorted: the exact same median (CPU and GPU sort agree).
+      expect(m.got, `${backend} median, ${m.name}`).toBe(m.want);
+    }
+    expect(r.leaked, `${backend} tensors left`).toBe(0);
+    for (const [key, want] of Object.entries(cpu.matching)) {
+      const got = r.matching[key]!;
+      expect(got.length, `${backend} ${key}`).toBe(want.length);
+      const scale = Math.max(1e-6, ...want.map(Math.abs));
+      const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
+      expect(worst / scale, `${backend} ${key} vs cpu`).toBeLessThan(1e-3);
+    }
+  }
+  // The CPU reference itself: a class present in S1 only gets zero gradient rows.
+  const dH1 = cpu.matching['biased dH1']!;
+  for (let row = 4; row < 24; row += 5) {
+    for (let k = 0; k < 6; k++) expect(Math.abs(dH1[row * 6 + k]!)).toBe(0);
+  }
+});

@@ -1,0 +1,113 @@
+/**
+ * Runs in a real browser page (served from source by the dev server): the median bandwidth and
+ * the matching loss with its written-out gradient on each GPU backend (webgpu, webgl), against
+ * a CPU reference computed in the same page. Results go to `window.kernelCheck` for the spec.
+ */
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs';
+import {
+  clearMatchingCache,
+  matchingLossOf,
+  medianBandwidth,
+  pairwiseSqDist,
+  SIGMA_FLOOR,
+} from '../../src/engine/matching';
+import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
+
+/** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+interface MedianCase {
+  name: string;
+  rows: number;
+  dim: number;
+  values: number[];
+}
+
+function medianCases(): MedianCase[] {
+  const r = lcg(7);
+  const rand = (rows: number, dim: number, scale = 1) =>
+    Array.from({ length: rows * dim }, () => (r() - 0.5) * scale);
+  return [
+    { name: 'n=2 (one pair)', rows: 2, dim: 3, values: rand(2, 3) },
+    { name: 'n=3 (odd count of pairs)', rows: 3, dim: 4, values: rand(3, 4) },
+    { name: 'n=4 (even count)', rows: 4, dim: 2, values: rand(4, 2) },
+    { name: 'n=17', rows: 17, dim: 5, values: rand(17, 5, 10) },
+    // Integer points on a line: many equal distances (ties across the middle).
+    { name: 'ties', rows: 12, dim: 1, values: Array.from({ length: 12 }, (_, i) => i % 4) },
+    { name: 'all equal (σ at its floor)', rows: 8, dim: 3, values: Array(24).fill(0.5) },
+    { name: 'n=128 (a 64 + 64 batch)', rows: 128, dim: 64, values: rand(128, 64, 0.1) },
+    { name: 'n=200 (uneven power of two)', rows: 200, dim: 8, values: rand(200, 8) },
+  ];
+}
+
+async function medians(): Promise<Array<{ name: string; got: number; want: number }>> {
+  const out = [];
+  for (const c of medianCases()) {
+    const h = tf.tensor2d(c.values, [c.rows, c.dim]);
+    const d = pairwiseSqDist(h);
+    const s = medianBandwidth(d);
+    const [dv, sv] = await Promise.all([d.data(), s.data()]);
+    out.push({
+      name: c.name,
+      got: sv[0]!,
+      want: Math.fround(Math.max(SIGMA_FLOOR, upperTriangleMedian(dv, c.rows))),
+    });
+    tf.dispose([h, d, s]);
+  }
+  return out;
+}
+
+/** Match_c, σ and both gradients on a 24 + 20 batch with 5 classes, both estimators. */
+async function matching(): Promise<Record<string, number[]>> {
+  const r = lcg(11);
+  const h1 = tf.tensor2d(Array.from({ length: 24 * 6 }, r), [24, 6]);
+  const h2 = tf.tensor2d(Array.from({ length: 20 * 6 }, r), [20, 6]);
+  const l1 = Array.from({ length: 24 }, (_, i) => i % 5);
+  const l2 = Array.from({ length: 20 }, (_, i) => (i * 3) % 4); // class 4 only in S1
+  const out: Record<string, number[]> = {};
+  for (const estimator of ['biased', 'unbiased'] as const) {
+    let sigma: tf.Tensor | null = null;
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => {
+      const m = matchingLossOf(a as tf.Tensor2D, b as tf.Tensor2D, l1, l2, 5, estimator);
+      sigma = tf.keep(m.sigma);
+      return m.match;
+    })([h1, h2]);
+    out[`${estimator} sigma`] = Array.from(await sigma!.data());
+    out[`${estimator} match`] = Array.from(await value.data());
+    out[`${estimator} dH1`] = Array.from(await grads[0]!.data());
+    out[`${estimator} dH2`] = Array.from(await grads[1]!.data());
+    tf.dispose([value, ...grads, sigma!]);
+  }
+  tf.dispose([h1, h2]);
+  return out;
+}
+
+async function main() {
+  const result: Record<string, unknown> = {};
+  for (const backend of ['cpu', 'webgpu', 'webgl']) {
+    try {
+      if (!(await tf.setBackend(backend))) throw new Error('not available');
+      await tf.ready();
+      const before = tf.memory().numTensors;
+      result[backend] = {
+        kernel: hasMedianKernel(),
+        medians: await medians(),
+        matching: await matching(),
+      };
+      clearMatchingCache();
+      Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });
+    } catch (e) {
+      result[backend] = { error: String(e) };
+    }
+  }
+  (window as unknown as { kernelCheck: unknown }).kernelCheck = result;
+}
+
+void main();

@@ -1,0 +1,186 @@
+/**
+ * `ItraUpperTriangleMedian`: max(floor, median of the strict upper triangle of a square matrix)
+ * — the median-heuristic bandwidth σ of the spec — as one kernel per backend.
+ *
+ * Why a kernel of our own: tfjs's `topk` is its only sort, and for the 8,128 pairs of a 64 + 64
+ * batch it costs ~90 dispatches of a bitonic network on WebGPU, a comparator sort of
+ * (value, index) pairs on cpu and a gather plus five small ops around it everywhere. Here: a
+ * typed-array sort where tensors live in CPU memory (cpu, wasm) and a one-workgroup bitonic
+ * sort in WGSL (webgpu, two dispatches). WebGL has no kernel: `medianBandwidth` falls back to
+ * `topk` there. The op has no gradient; it is only called inside the zero-gradient customGrad
+ * of `medianBandwidth`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const UPPER_TRIANGLE_MEDIAN = 'ItraUpperTriangleMedian';
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** Median of the strict upper triangle of the row-major n×n `values` (mean of the middle two). */
+export function upperTriangleMedian(values: ArrayLike<number>, n: number): number {
+  const pairs = (n * (n - 1)) / 2;
+  if (pairs === 0) return Number.NaN;
+  const v = new Float32Array(pairs);
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) v[k++] = values[i * n + j]!;
+  v.sort();
+  const mid = pairs >> 1;
+  return pairs % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/** What the cpu and wasm backends offer a kernel (both keep tensor data in CPU memory). */
+interface InMemoryBackend {
+  readSync(dataId: unknown): tf.TypedArray;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
+  makeOutput?(
+    shape: number[],
+    dtype: tf.DataType,
+    offset?: number,
+    values?: tf.TypedArray,
+  ): TensorInfo;
+}
+
+function medianInMemory({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const x = inputs.x!;
+  const b = backend as InMemoryBackend;
+  const floor = (attrs?.floor as number) ?? 0;
+  const out = Float32Array.of(
+    Math.max(floor, upperTriangleMedian(b.readSync(x.dataId), x.shape[0]!)),
+  );
+  if (b.makeTensorInfo) return b.makeTensorInfo([], 'float32', out);
+  return b.makeOutput!([], 'float32', undefined, out); // wasm: written to its heap
+}
+
+/**
+ * Bitonic sort in one workgroup of 256 invocations: copy the upper triangle into the output
+ * (padded with +∞ to a power of two L), then log₂L·(log₂L + 1)/2 compare-exchange phases
+ * separated by storage barriers. One dispatch, compiled once per n.
+ */
+class SortUpperTriangleProgram {
+  variableNames = ['x'];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number] = [1, 1, 1];
+  workgroupSize: [number, number, number] = [256, 1, 1];
+
+  constructor(n: number) {
+    const pairs = Math.max(1, (n * (n - 1)) / 2);
+    this.outputShape = [2 ** Math.ceil(Math.log2(pairs))];
+    this.shaderKey = `itraSortUpperTriangle_${n}`;
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        let tid = i32(localIndex);
+        let n = uniforms.xShape.x;
+        let len = uniforms.outShape;
+        let pairs = n * (n - 1) / 2;
+        for (var e = tid; e < n * n; e = e + 256) {
+          let i = e / n;
+          let j = e - i * n;
+          if (j > i) {
+            result[i * n - (i * (i + 1)) / 2 + (j - i - 1)] = x[e];
+          }
+        }
+        for (var t = pairs + tid; t < len; t = t + 256) {
+          result[t] = uniforms.INFINITY;
+        }
+        storageBarrier();
+        for (var k = 2; k <= len; k = k * 2) {
+          for (var j = k / 2; j > 0; j = j / 2) {
+            for (var t = tid; t < len; t = t + 256) {
+              let p = t ^ j;
+              if (p > t) {
+                let a = result[t];
+                let b = result[p];
+                if ((a > b) == ((t & k) == 0)) {
+                  result[t] = b;
+                  result[p] = a;
+                }
+              }
+            }
+            storageBarrier();
+          }
+        }
+      }
+    `;
+  }
+}
+
+/** The middle value(s) of the sorted pairs, floored: one invocation. */
+class MiddleValueProgram {
+  variableNames = ['x'];
+  outputShape = [1];
+  shaderKey = 'itraMiddleValue';
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number] = [1, 1, 1];
+  workgroupSize: [number, number, number] = [1, 1, 1];
+  uniforms = 'pairs : i32, floor : f32,';
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index == 0) {
+          let mid = uniforms.pairs / 2;
+          var v = x[mid];
+          if (uniforms.pairs % 2 == 0) {
+            v = 0.5 * (x[mid - 1] + x[mid]);
+          }
+          result[0] = max(v, uniforms.floor);
+        }
+      }
+    `;
+  }
+}
+
+interface WebGpuBackendLike {
+  runWebGPUProgram(
+    program: unknown,
+    inputs: TensorInfo[],
+    dtype: tf.DataType,
+    uniforms?: Array<{ type: string; data: number[] }>,
+  ): TensorInfo;
+  disposeData(dataId: unknown): void;
+}
+
+function medianOnWebGpu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const x = inputs.x!;
+  const b = backend as WebGpuBackendLike;
+  const n = x.shape[0]!;
+  const sorted = b.runWebGPUProgram(new SortUpperTriangleProgram(n), [x], 'float32');
+  const middle = b.runWebGPUProgram(new MiddleValueProgram(), [sorted], 'float32', [
+    { type: 'int32', data: [(n * (n - 1)) / 2] },
+    { type: 'float32', data: [(attrs?.floor as number) ?? 0] },
+  ]);
+  b.disposeData(sorted.dataId);
+  return { dataId: middle.dataId, shape: [], dtype: 'float32' };
+}
+
+const KERNELS: Record<string, (args: KernelArgs) => TensorInfo> = {
+  cpu: medianInMemory,
+  wasm: medianInMemory,
+  webgpu: medianOnWebGpu,
+};
+
+for (const [backendName, kernelFunc] of Object.entries(KERNELS)) {
+  if (!tf.getKernel(UPPER_TRIANGLE_MEDIAN, backendName)) {
+    tf.registerKernel({
+      kernelName: UPPER_TRIANGLE_MEDIAN,
+      backendName,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
+}
+
+/** Whether the current backend has the kernel (webgl does not). */
+export function hasMedianKernel(): boolean {
+  return tf.getKernel(UPPER_TRIANGLE_MEDIAN, tf.getBackend()) !== undefined;
+}
+
+/** max(floor, median of the strict upper triangle of the square `d`): a scalar, no gradient. */
+export function upperTriangleMedianKernel(d: tf.Tensor2D, floor: number): tf.Scalar {
+  return tf.engine().runKernel(UPPER_TRIANGLE_MEDIAN, { x: d }, { floor }) as tf.Scalar;
+}
