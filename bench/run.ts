@@ -50,13 +50,14 @@ const { values: opt } = parseArgs({
     'no-browser': { type: 'boolean', default: false },
     experiments: { type: 'boolean', default: false },
     'profile-app': { type: 'boolean', default: false },
+    'app-runs': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
 });
 if (opt.help) {
   process.stdout.write(
-    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--port 4180]\n',
+    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--port 4180]\n',
   );
   process.exit(0);
 }
@@ -330,7 +331,15 @@ try {
         { forceWebGpu: false, evalEvery: 10, build: 'prod' },
       ];
       if (!quick) runs.push({ forceWebGpu: true, evalEvery: 2, build: 'prod' });
-      for (const run of runs) {
+      const runName = (r: AppRun) => `${r.build}${r.forceWebGpu ? '-webgpu' : ''}`;
+      const only = opt['app-runs']?.split(',').map((s) => s.trim());
+      const chosen = only
+        ? [...runs, { forceWebGpu: true, evalEvery: 2, build: 'prod' } as AppRun].filter(
+            (r, i, all) =>
+              only.includes(runName(r)) && all.findIndex((o) => runName(o) === runName(r)) === i,
+          )
+        : runs;
+      for (const run of chosen) {
         const plan: AppPlan = {
           trainSeconds: quick ? 10 : 30,
           evalEvery: run.evalEvery,

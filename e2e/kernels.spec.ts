@@ -1,7 +1,9 @@
 /**
  * The engine's own kernels in real Chromium: the median bandwidth (one WGSL bitonic sort on
  * WebGPU, topk on WebGL) must give the exact median a CPU sort gives, and Match_c with its
- * written-out gradient must agree with the CPU backend, on every GPU backend the browser has
+ * written-out gradient, and the gradient of a whole training objective of the tiny CNN (fused
+ * conv and dense kernels, cross-entropy, Match_c), must agree with the CPU backend, on every GPU
+ * backend the browser has
  * (here: WebGPU and WebGL on SwiftShader). The page is served from source by the dev server.
  */
 import { expect, test } from '@playwright/test';
@@ -15,7 +17,7 @@ interface BackendCheck {
   leaked: number;
 }
 
-test('median bandwidth and Match_c gradients agree with the CPU on webgpu and webgl', async ({
+test('median σ, Match_c and the tiny CNN training gradients agree with the CPU on webgpu and webgl', async ({
   page,
 }) => {
   const errors: string[] = [];

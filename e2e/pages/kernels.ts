@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
 import {
   clearMatchingCache,
   matchingLossOf,
@@ -13,6 +14,8 @@ import {
   SIGMA_FLOOR,
 } from '../../src/engine/matching';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
+import { createModel } from '../../src/engine/models';
+import { trainingLoss } from '../../src/engine/trainer';
 
 /** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
 function lcg(seed: number) {
@@ -89,6 +92,44 @@ async function matching(): Promise<Record<string, number[]>> {
   return out;
 }
 
+/**
+ * One training objective of the tiny CNN (fused conv/dense kernels with written-out gradients,
+ * cross-entropy, Match_c) and its gradient w.r.t. every parameter, on a fixed 12 + 10 batch.
+ */
+async function wholeModel(): Promise<Record<string, number[]>> {
+  const r = lcg(5);
+  const model = createModel('tiny', { height: 28, width: 28, channels: 1 }, 10, 3);
+  const images = (m: number) => tf.tensor4d(Array.from({ length: m * 784 }, r), [m, 28, 28, 1]);
+  const labels1 = Int32Array.from({ length: 12 }, (_, i) => i % 4);
+  const labels2 = Int32Array.from({ length: 10 }, (_, i) => (i + 1) % 4);
+  const oneHot = (l: Int32Array) =>
+    tf.tidy(() => tf.oneHot(tf.tensor1d(l, 'int32'), 10).toFloat() as tf.Tensor2D);
+  const batch = {
+    x1: images(12),
+    y1: oneHot(labels1),
+    x2: images(10),
+    y2: oneHot(labels2),
+    labels1,
+    labels2,
+  };
+  const centers = tf.zeros([10, model.featureDim]) as tf.Tensor2D;
+  const cfg = { ...DEFAULT_CONFIG, model: 'tiny' as const, method: 'itra-c' as const };
+  // In a tidy, as in Trainer.trainStep: the loss's intermediates (plan, h1, ce) go with it.
+  const { value, grads } = tf.tidy(() =>
+    tf.variableGrads(
+      () => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss,
+      model.params,
+    ),
+  );
+  const out: Record<string, number[]> = { loss: Array.from(await value.data()) };
+  for (const p of model.params) {
+    out[`d ${p.name.split('/').slice(1).join('/')}`] = Array.from(await grads[p.name]!.data());
+  }
+  tf.dispose([value, ...Object.values(grads), batch.x1, batch.y1, batch.x2, batch.y2, centers]);
+  model.dispose();
+  return out;
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
   for (const backend of ['cpu', 'webgpu', 'webgl']) {
@@ -99,7 +140,7 @@ async function main() {
       result[backend] = {
         kernel: hasMedianKernel(),
         medians: await medians(),
-        matching: await matching(),
+        matching: { ...(await matching()), ...(await wholeModel()) },
       };
       clearMatchingCache();
       Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });

@@ -4,11 +4,27 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** Mean cross-entropy of logits against one-hot (or smoothed) targets. */
+/**
+ * Mean cross-entropy of logits against targets whose rows sum to 1 (one-hot or smoothed):
+ * −1/m Σ_i Σ_k t_ik · log softmax(z_i)_k. One customGrad with the textbook gradient
+ * (softmax(z) − t)/m: tfjs's tape over logSoftmax, mul, sum, mean and neg ran twice the kernels.
+ */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(
-    () => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1))) as tf.Scalar,
-  );
+  const m = logits.shape[0];
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((z: tf.Tensor2D, save: Save) => {
+    const shifted = tf.sub(z, tf.max(z, 1, true));
+    const logSoftmax = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
+    save([logSoftmax, targets]);
+    return {
+      value: tf.mul(tf.sum(tf.mul(targets, logSoftmax)), -1 / m),
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const [ls, t] = saved as tf.Tensor2D[];
+        return tf.mul(tf.sub(tf.exp(ls!), t!), tf.mul(dy, 1 / m));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(logits) as tf.Scalar;
 }
 
 /** Label-smoothing targets (Szegedy et al.): (1 − ε)·onehot + ε/K. */

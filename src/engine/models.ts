@@ -144,13 +144,40 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
   return f(x, c.w, c.b) as tf.Tensor4D;
 }
 
-const dense = (x: tf.Tensor2D, d: Dense, relu: boolean) =>
-  tf.fused.matMul({
-    a: x,
-    b: d.w as tf.Tensor2D,
-    bias: d.b,
-    activation: relu ? 'relu' : 'linear',
-  }) as tf.Tensor2D;
+/**
+ * x·W + b, then ReLU, as one _FusedMatMul kernel with its gradient written here, for the same
+ * reason as convBiasRelu: tf.fused.matMul un-fuses a ReLU whenever a gradient is recorded
+ * (matMul, add, relu forward; step, cast, mul backward).
+ */
+function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
+  const [m, k] = x.shape;
+  const n = d.w.shape[1]!;
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((xIn: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Save) => {
+    const y = tf
+      .engine()
+      .runKernel(
+        tf._FusedMatMul,
+        { a: tf.reshape(xIn, [1, m, k]), b: tf.reshape(w, [1, k, n]), bias: b },
+        { transposeA: false, transposeB: false, activation: 'relu' } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor3D;
+    const out = tf.reshape(y, [m, n]) as tf.Tensor2D;
+    save([xIn, w, out]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [xS, wS, yS] = saved as tf.Tensor2D[];
+        const dz = tf.mul(dy, tf.step(yS));
+        return [tf.matMul(dz, wS, false, true), tf.matMul(xS, dz, true, false), tf.sum(dz, 0)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, d.w, d.b) as tf.Tensor2D;
+}
+
+/** x·W + b (no activation: tf.fused.matMul keeps a linear one fused under a gradient). */
+const denseLinear = (x: tf.Tensor2D, d: Dense) =>
+  tf.fused.matMul({ a: x, b: d.w as tf.Tensor2D, bias: d.b }) as tf.Tensor2D;
 const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
 
 const BN_EPS = 1e-5;
@@ -210,9 +237,9 @@ function plainCnn(
         for (const c of stage) y = convBiasRelu(y, c, y !== x);
         y = pool(y);
       }
-      return dense(tf.reshape(y, [y.shape[0], flat]), fc, true);
+      return denseBiasRelu(tf.reshape(y, [y.shape[0], flat]) as tf.Tensor2D, fc);
     },
-    logits: (hFeat) => dense(hFeat, head, false),
+    logits: (hFeat) => denseLinear(hFeat, head),
     dispose: () => {
       for (const v of [...pb.params, ...pb.state]) v.dispose();
     },
@@ -275,7 +302,7 @@ function smallResNet(input: InputShape, numClasses: number, rng: Rng): Model {
       // Global average pooling as a mean: its gradient is composite on every backend.
       return tf.mean(y, [1, 2]) as tf.Tensor2D;
     },
-    logits: (hFeat) => dense(hFeat, head, false),
+    logits: (hFeat) => denseLinear(hFeat, head),
     dispose: () => {
       for (const v of [...pb.params, ...pb.state]) v.dispose();
     },
