@@ -3,8 +3,8 @@
  * WebGPU, topk on WebGL) must give the exact median a CPU sort gives, and Match_c with its
  * written-out gradient, and the gradient of a whole training objective of the tiny CNN (fused
  * conv and dense kernels, cross-entropy, Match_c), must agree with the CPU backend, on every GPU
- * backend the browser has
- * (here: WebGPU and WebGL on SwiftShader). The page is served from source by the dev server.
+ * backend the browser has (here: WebGPU and WebGL on SwiftShader). The page is served from
+ * source by the dev server.
  */
 import { expect, test } from '@playwright/test';
 import { DEV_URL } from './browser';
