@@ -1,5 +1,12 @@
 import { defineConfig } from '@playwright/test';
-import { BASE_URL, chromiumPath, DEV_PORT, DEV_URL, PREVIEW_PORT, WEBGPU_ARGS } from './e2e/browser';
+import {
+  BASE_URL,
+  chromiumPath,
+  DEV_PORT,
+  DEV_URL,
+  PREVIEW_PORT,
+  WEBGPU_ARGS,
+} from './e2e/browser';
 
 /**
  * e2e against the built app served by `vite preview` on 127.0.0.1 (WebGPU needs a secure
