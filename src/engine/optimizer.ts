@@ -10,24 +10,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerId } from './config';
 
-/**
- * Σ of scalars in AddN kernels of at most 7 inputs: WebGPU's AddN binds every input and the
- * output at once, and SwiftShader allows 8 storage buffers per stage (more fails validation
- * and silently returned garbage).
- */
-export function sumScalars(xs: tf.Tensor[]): tf.Tensor {
-  let level = xs;
-  while (level.length > 1) {
-    const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += 7) {
-      const chunk = level.slice(i, i + 7);
-      next.push(chunk.length === 1 ? chunk[0] : tf.addN(chunk));
-    }
-    level = next;
-  }
-  return level[0];
-}
-
 export class GuardedOptimizer {
   readonly lr: tf.Variable<tf.Rank.R0>;
   /** 1 while every step so far was finite, then 0 forever. */
@@ -95,10 +77,15 @@ export class GuardedOptimizer {
       });
       for (const [, u] of extra) probed.push(u);
       updates.push(...extra);
-      // One finiteness test over the loss and each probed tensor's sum times 0 (NaN·0 and
-      // ∞·0 are NaN; finite sums become 0, so large finite values cannot add up to ∞).
+      // One finiteness test over the loss and every probed value: all of them in one vector,
+      // times 0 (NaN·0 and ∞·0 are NaN, finite values become 0, so large finite values
+      // cannot add up to ∞), summed. Four kernels, whatever the number of tensors.
+      const everything = tf.concat([
+        tf.reshape(loss, [1]),
+        ...probed.map((u) => tf.reshape(u, [-1])),
+      ]);
       const ok = tf.logicalAnd(
-        tf.isFinite(sumScalars([loss, ...probed.map((u) => tf.mul(tf.sum(u), 0))])),
+        tf.isFinite(tf.sum(tf.mul(everything, 0))),
         tf.greater(this.healthy, 0.5),
       );
       // The condition broadcast once per shape (tf.where would Tile it on every call and
