@@ -15,9 +15,10 @@ interface BackendCheck {
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
   leaked: number;
+  guard: { afterFinite: number[]; afterInfinite: number[]; healthy: number[] };
 }
 
-test('median σ, Match_c and the tiny CNN training gradients agree with the CPU on webgpu and webgl', async ({
+test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agree with the CPU on webgpu and webgl', async ({
   page,
 }) => {
   const errors: string[] = [];
@@ -42,6 +43,10 @@ test('median σ, Match_c and the tiny CNN training gradients agree with the CPU 
       expect(m.got, `${backend} median, ${m.name}`).toBe(m.want);
     }
     expect(r.leaked, `${backend} tensors left`).toBe(0);
+    // The guard: 1 − 0.5·1 after a finite step; unchanged after a step with one ∞ gradient.
+    expect(r.guard.afterFinite, `${backend} guard, finite step`).toEqual([0.5, 0.5, 0.5]);
+    expect(r.guard.afterInfinite, `${backend} guard, ∞ step`).toEqual([0.5, 0.5, 0.5]);
+    expect(r.guard.healthy, `${backend} health flag`).toEqual([1, 0]);
     for (const [key, want] of Object.entries(cpu.matching)) {
       const got = r.matching[key]!;
       expect(got.length, `${backend} ${key}`).toBe(want.length);

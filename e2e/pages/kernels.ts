@@ -15,6 +15,7 @@ import {
 } from '../../src/engine/matching';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
 import { createModel } from '../../src/engine/models';
+import { GuardedOptimizer } from '../../src/engine/optimizer';
 import { trainingLoss } from '../../src/engine/trainer';
 
 /** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
@@ -130,6 +131,41 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   return out;
 }
 
+/**
+ * The optimizer's guard on this backend: a finite step applies, a step with one infinite
+ * gradient entry among 12 tensors (more than WebGPU binds at once) changes nothing.
+ */
+async function guard(): Promise<{
+  afterFinite: number[];
+  afterInfinite: number[];
+  healthy: number[];
+}> {
+  // In a tidy: a variable keeps its own reference to the data; the initial tensor goes.
+  const params = Array.from({ length: 12 }, (_, i) =>
+    tf.tidy(() => tf.variable(tf.fill([3 + i], 1), true, `guard-check-${tf.getBackend()}-${i}`)),
+  );
+  const opt = new GuardedOptimizer('sgd', params, 0.5, 0.9);
+  const grads = (bad: boolean) =>
+    params.map((p, i) =>
+      bad && i === 9
+        ? tf.tensor1d([0, Number.POSITIVE_INFINITY, ...Array(10).fill(0)])
+        : tf.onesLike(p),
+    );
+  tf.tidy(() => opt.apply(grads(false), tf.scalar(1)));
+  const afterFinite = Array.from(await params[0]!.data());
+  const healthyFinite = (await opt.healthy.data())[0]!;
+  tf.tidy(() => opt.apply(grads(true), tf.scalar(1)));
+  const afterInfinite = Array.from(await params[0]!.data());
+  const out = {
+    afterFinite,
+    afterInfinite,
+    healthy: [healthyFinite, (await opt.healthy.data())[0]!],
+  };
+  opt.dispose();
+  tf.dispose(params);
+  return out;
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
   for (const backend of ['cpu', 'webgpu', 'webgl']) {
@@ -141,6 +177,7 @@ async function main() {
         kernel: hasMedianKernel(),
         medians: await medians(),
         matching: { ...(await matching()), ...(await wholeModel()) },
+        guard: await guard(),
       };
       clearMatchingCache();
       Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });
