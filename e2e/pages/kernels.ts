@@ -132,8 +132,9 @@ async function wholeModel(): Promise<Record<string, number[]>> {
 }
 
 /**
- * The optimizer's guard on this backend: a finite step applies, a step with one infinite
- * gradient entry among 12 tensors (more than WebGPU binds at once) changes nothing.
+ * The optimizer's guard on this backend: a finite step applies (every element: the values
+ * differ, so a Select that repeated one element would show), a step with one infinite gradient
+ * entry among 12 tensors (more than WebGPU binds at once) changes nothing.
  */
 async function guard(): Promise<{
   afterFinite: number[];
@@ -142,7 +143,7 @@ async function guard(): Promise<{
 }> {
   // In a tidy: a variable keeps its own reference to the data; the initial tensor goes.
   const params = Array.from({ length: 12 }, (_, i) =>
-    tf.tidy(() => tf.variable(tf.fill([3 + i], 1), true, `guard-check-${tf.getBackend()}-${i}`)),
+    tf.tidy(() => tf.variable(tf.range(1, 4 + i), true, `guard-check-${tf.getBackend()}-${i}`)),
   );
   const opt = new GuardedOptimizer('sgd', params, 0.5, 0.9);
   const grads = (bad: boolean) =>

@@ -4,7 +4,7 @@
  * mistaken for divergence.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedOptimizer } from './optimizer';
 
 function setup(kind: 'sgd' | 'adam' = 'sgd', init: number[][] = [[1, 2, 3], [4]]) {
@@ -28,67 +28,75 @@ function setup(kind: 'sgd' | 'adam' = 'sgd', init: number[][] = [[1, 2, 3], [4]]
   return { params, opt, values, step, health, dispose };
 }
 
-describe('GuardedOptimizer', () => {
-  it('applies v ← μv + g, p ← p − lr·v while everything is finite', () => {
-    const t = setup();
-    t.step([[1, 0, -1], [2]]);
-    expect(t.values()).toEqual([[0.5, 2, 3.5], [3]]);
-    t.step([[1, 0, -1], [2]]); // v = 0.9·g + g = 1.9·g
-    expect(t.values()[0]!.map((x) => Math.round(x * 1e5) / 1e5)).toEqual([-0.45, 2, 4.45]);
-    expect(t.health()).toEqual([1, 2]);
-    t.dispose();
-  });
+for (const backend of ['wasm', 'cpu'] as const)
+  describe(`GuardedOptimizer on ${backend}`, () => {
+    beforeAll(async () => {
+      await tf.setBackend(backend);
+    });
+    afterAll(async () => {
+      await tf.setBackend('wasm');
+    });
 
-  for (const [what, grads, loss] of [
-    ['an infinite gradient entry', [[1, Number.POSITIVE_INFINITY, 0], [0]], 1],
-    ['a NaN in the second tensor only', [[0, 0, 0], [Number.NaN]], 1],
-    ['a NaN loss', [[1, 1, 1], [1]], Number.NaN],
-  ] as const) {
-    it(`${what}: nothing changes, the flag drops, later steps are refused too`, () => {
+    it('applies v ← μv + g, p ← p − lr·v while everything is finite', () => {
       const t = setup();
+      t.step([[1, 0, -1], [2]]);
+      expect(t.values()).toEqual([[0.5, 2, 3.5], [3]]);
+      t.step([[1, 0, -1], [2]]); // v = 0.9·g + g = 1.9·g
+      expect(t.values()[0]!.map((x) => Math.round(x * 1e5) / 1e5)).toEqual([-0.45, 2, 4.45]);
+      expect(t.health()).toEqual([1, 2]);
+      t.dispose();
+    });
+
+    for (const [what, grads, loss] of [
+      ['an infinite gradient entry', [[1, Number.POSITIVE_INFINITY, 0], [0]], 1],
+      ['a NaN in the second tensor only', [[0, 0, 0], [Number.NaN]], 1],
+      ['a NaN loss', [[1, 1, 1], [1]], Number.NaN],
+    ] as const) {
+      it(`${what}: nothing changes, the flag drops, later steps are refused too`, () => {
+        const t = setup();
+        t.step([[1, 1, 1], [1]]);
+        const before = t.values();
+        t.step(grads as unknown as number[][], loss);
+        expect(t.values()).toEqual(before);
+        expect(t.health()).toEqual([0, 1]);
+        t.step([[1, 1, 1], [1]]);
+        expect(t.values()).toEqual(before);
+        expect(t.health()).toEqual([0, 1]);
+        t.dispose();
+      });
+    }
+
+    it('an update that overflows float32 counts as divergence', () => {
+      const t = setup('sgd', [[3e38], [0]]);
+      t.step([[-1e38], [0]]); // 3e38 + 0.5·1e38 is beyond float32's 3.4e38: ∞
+      expect(t.health()[0]).toBe(0);
+      expect(t.values()[0]).toEqual([Math.fround(3e38)]);
+      t.dispose();
+    });
+
+    it('large finite values whose sum would overflow are not divergence (each value ×0 first)', () => {
+      const t = setup('sgd', [[3e38, 3e38, 3e38], [0]]);
+      t.step([[0, 0, 0], [0]]);
+      expect(t.health()).toEqual([1, 1]);
+      t.dispose();
+    });
+
+    it('Adam: an infinite gradient changes nothing', () => {
+      const t = setup('adam');
       t.step([[1, 1, 1], [1]]);
       const before = t.values();
-      t.step(grads as unknown as number[][], loss);
-      expect(t.values()).toEqual(before);
-      expect(t.health()).toEqual([0, 1]);
-      t.step([[1, 1, 1], [1]]);
+      t.step([[Number.POSITIVE_INFINITY, 0, 0], [0]]);
       expect(t.values()).toEqual(before);
       expect(t.health()).toEqual([0, 1]);
       t.dispose();
     });
-  }
 
-  it('an update that overflows float32 counts as divergence', () => {
-    const t = setup('sgd', [[3e38], [0]]);
-    t.step([[-1e38], [0]]); // 3e38 + 0.5·1e38 is beyond float32's 3.4e38: ∞
-    expect(t.health()[0]).toBe(0);
-    expect(t.values()[0]).toEqual([Math.fround(3e38)]);
-    t.dispose();
+    it('leaves no tensor behind', () => {
+      const t = setup();
+      t.step([[1, 1, 1], [1]]);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) t.step([[1, 1, 1], [1]]);
+      expect(tf.memory().numTensors).toBe(before);
+      t.dispose();
+    });
   });
-
-  it('large finite values whose sum would overflow are not divergence (each value ×0 first)', () => {
-    const t = setup('sgd', [[3e38, 3e38, 3e38], [0]]);
-    t.step([[0, 0, 0], [0]]);
-    expect(t.health()).toEqual([1, 1]);
-    t.dispose();
-  });
-
-  it('Adam: an infinite gradient changes nothing', () => {
-    const t = setup('adam');
-    t.step([[1, 1, 1], [1]]);
-    const before = t.values();
-    t.step([[Number.POSITIVE_INFINITY, 0, 0], [0]]);
-    expect(t.values()).toEqual(before);
-    expect(t.health()).toEqual([0, 1]);
-    t.dispose();
-  });
-
-  it('leaves no tensor behind', () => {
-    const t = setup();
-    t.step([[1, 1, 1], [1]]);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) t.step([[1, 1, 1], [1]]);
-    expect(tf.memory().numTensors).toBe(before);
-    t.dispose();
-  });
-});

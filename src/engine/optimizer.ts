@@ -88,19 +88,28 @@ export class GuardedOptimizer {
         tf.isFinite(tf.sum(tf.mul(everything, 0))),
         tf.greater(this.healthy, 0.5),
       );
-      // The condition broadcast once per shape (tf.where would Tile it on every call and
-      // clone all three operands first), then the Select kernel itself.
-      const conditions = new Map<string, tf.Tensor>();
+      // The Select kernel itself (tf.where would Tile the flag to every shape and clone all
+      // three operands). On GPUs each tensor is seen as one row [1, size] with the flag as a
+      // length-1 condition, which Select applies per row: no broadcast kernel. tfjs's cpu
+      // kernel gets that case wrong (it repeats the row's first element; so did wasm's, which
+      // wasmGradients.ts replaces), so the cpu backend gets the flag tiled to each shape.
+      const rowsOk = tf.getBackend() !== 'cpu';
+      const cond = tf.reshape(ok, [1]);
+      const tiled = new Map<string, tf.Tensor>();
+      const select = (c: tf.Tensor, t: tf.Tensor, e: tf.Tensor) =>
+        tf.engine().runKernel(tf.Select, { condition: c, t, e }) as tf.Tensor;
       for (const [variable, value] of updates) {
-        const key = variable.shape.join('x');
-        let cond = conditions.get(key);
-        if (!cond) {
-          cond = variable.rank === 0 ? ok : tf.broadcastTo(ok, variable.shape);
-          conditions.set(key, cond);
+        if (variable.rank === 0) {
+          variable.assign(select(ok, value, variable));
+        } else if (rowsOk) {
+          const row = [1, variable.size];
+          const picked = select(cond, tf.reshape(value, row), tf.reshape(variable, row));
+          variable.assign(tf.reshape(picked, variable.shape));
+        } else {
+          const key = variable.shape.join('x');
+          if (!tiled.has(key)) tiled.set(key, tf.broadcastTo(ok, variable.shape));
+          variable.assign(select(tiled.get(key)!, value, variable));
         }
-        variable.assign(
-          tf.engine().runKernel(tf.Select, { condition: cond, t: value, e: variable }) as tf.Tensor,
-        );
       }
       const okFloat = tf.cast(ok, 'float32');
       this.t.assign(tf.add(this.t, okFloat));
