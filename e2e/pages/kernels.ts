@@ -126,7 +126,28 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   for (const p of model.params) {
     out[`d ${p.name.split('/').slice(1).join('/')}`] = Array.from(await grads[p.name]!.data());
   }
-  tf.dispose([value, ...Object.values(grads), batch.x1, batch.y1, batch.x2, batch.y2, centers]);
+  // One guarded SGD step, then the loss again: the updated weights and biases go back through
+  // the fused kernels (a bias left with a [1, n] shape in the backend's data would fail here).
+  const opt = new GuardedOptimizer('sgd', model.params, 0.05, 0.9);
+  tf.tidy(() =>
+    opt.apply(
+      model.params.map((p) => grads[p.name]!),
+      value,
+    ),
+  );
+  const after = tf.tidy(() => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss);
+  out['loss after one step'] = Array.from(await after.data());
+  opt.dispose();
+  tf.dispose([
+    value,
+    after,
+    ...Object.values(grads),
+    batch.x1,
+    batch.y1,
+    batch.x2,
+    batch.y2,
+    centers,
+  ]);
   model.dispose();
   return out;
 }

@@ -89,11 +89,14 @@ export class GuardedOptimizer {
         tf.greater(this.healthy, 0.5),
       );
       // The Select kernel itself (tf.where would Tile the flag to every shape and clone all
-      // three operands). On GPUs each tensor is seen as one row [1, size] with the flag as a
-      // length-1 condition, which Select applies per row: no broadcast kernel. tfjs's cpu
-      // kernel gets that case wrong (it repeats the row's first element; so did wasm's, which
-      // wasmGradients.ts replaces), so the cpu backend gets the flag tiled to each shape.
-      const rowsOk = tf.getBackend() !== 'cpu';
+      // three operands). On the GPU backends each tensor is seen as one row [1, size] with the
+      // flag as a length-1 condition, which Select applies per row: no broadcast kernel. Not on
+      // cpu and wasm, where a Tile costs next to nothing: tfjs's cpu kernel gets the row case
+      // wrong (it repeats the row's first element; so did wasm's, replaced in wasmGradients.ts),
+      // and wasm kernels read a bias's shape from its data, which the row view would leave as
+      // [1, size] (FusedConv2D then refuses it).
+      const backend = tf.getBackend();
+      const rowsOk = backend === 'webgl' || backend === 'webgpu';
       const cond = tf.reshape(ok, [1]);
       const tiled = new Map<string, tf.Tensor>();
       const select = (c: tf.Tensor, t: tf.Tensor, e: tf.Tensor) =>
