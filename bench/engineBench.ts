@@ -119,14 +119,27 @@ export function engineRunner(
     config.batchSize2,
     config.seed,
   );
-  if (exp && exp !== 'settimeout-yield') applyExperiment(trainer, exp);
+  if (exp) applyExperiment(trainer, exp);
   const yieldFn = exp === 'settimeout-yield' ? timeoutYield : yieldToHost;
+  // 'preuploaded-batches': a few batches made (and touched by a kernel, so uploaded) up front.
+  const pool =
+    exp === 'preuploaded-batches'
+      ? Array.from({ length: 8 }, () => {
+          const b = sampler.next();
+          tf.dispose([tf.add(b.x1, 0), tf.add(b.y1, 0)]);
+          return b;
+        })
+      : null;
+  let drawn = 0;
   let batch: Batch | null = null;
   const steps = async (k: number) => {
     const t0 = performance.now();
     for (let i = 0; i < k; i++) {
-      if (batch) disposeBatch(batch);
-      batch = sampler.next();
+      if (pool) batch = pool[drawn++ % pool.length]!;
+      else {
+        if (batch) disposeBatch(batch);
+        batch = sampler.next();
+      }
       trainer.trainStep(batch);
       onStep?.(trainer.step);
       await yieldFn();
@@ -139,7 +152,8 @@ export function engineRunner(
     warm: steps,
     run: steps,
     dispose() {
-      if (batch) disposeBatch(batch);
+      if (pool) pool.forEach(disposeBatch);
+      else if (batch) disposeBatch(batch);
       batch = null;
       trainer.dispose();
       evalSet.dispose();

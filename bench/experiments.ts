@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GuardedOptimizer } from '../src/engine/optimizer';
 import type { Trainer } from '../src/engine/trainer';
 
-export const EXPERIMENTS = ['settimeout-yield', 'no-guard'] as const;
+export const EXPERIMENTS = ['settimeout-yield', 'no-guard', 'preuploaded-batches'] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
 export const EXPERIMENT_NOTES: Record<Experiment, string> = {
@@ -16,6 +16,8 @@ export const EXPERIMENT_NOTES: Record<Experiment, string> = {
     'the reverse of a change made: the session yielding with a setTimeout(0) chain, as before this bench (browsers clamp nested timers to 4 ms)',
   'no-guard':
     'upper bound: plain SGD-momentum, no finiteness guard (loses "keep the last finite parameters")',
+  'preuploaded-batches':
+    "the peer's data advantage: 8 batches uploaded before timing and cycled (no per-step upload; not a valid training stream)",
 };
 
 interface OptimizerInternals {
@@ -56,7 +58,8 @@ export function applyExperiment(trainer: Trainer, exp: Experiment): void {
   ).optimizer;
   switch (exp) {
     case 'settimeout-yield':
-      return; // engineRunner swaps the yield.
+    case 'preuploaded-batches':
+      return; // engineRunner swaps the yield / the batch source.
     case 'no-guard':
       if (opt.kind === 'sgd') opt.apply = plainApply.bind(opt);
       return;
