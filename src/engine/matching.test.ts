@@ -189,6 +189,17 @@ describe('σ carries no gradient', () => {
     tf.dispose([h, s]);
   });
 
+  it('matchingLossOf called outside any tidy leaves only its results', () => {
+    const h1 = tf.randomNormal([6, 3]) as tf.Tensor2D;
+    const h2 = tf.randomNormal([5, 3]) as tf.Tensor2D;
+    const r0 = matchingLossOf(h1, h2, [0, 1, 0, 1, 2, 2], [0, 1, 1, 2, 2], 3, 'unbiased');
+    tf.dispose([r0.match, r0.sigma, r0.perClass]);
+    const before = tf.memory().numTensors;
+    const r = matchingLossOf(h1, h2, [0, 1, 0, 1, 2, 2], [0, 1, 1, 2, 2], 3, 'unbiased');
+    expect(tf.memory().numTensors).toBe(before + 3);
+    tf.dispose([r.match, r.sigma, r.perClass, h1, h2]);
+  });
+
   it('does not leak tensors', () => {
     const h1 = tf.randomNormal([16, 8]) as tf.Tensor2D;
     const h2 = tf.randomNormal([16, 8]) as tf.Tensor2D;

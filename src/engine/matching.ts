@@ -78,14 +78,14 @@ export function crossSqDist(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * σ without a gradient wrapper (callers are inside a customGrad forward, which is not taped).
- * One kernel where the backend has ours (medianKernel.ts); on webgl, topk over the gathered
- * upper triangle.
+ * One kernel where the backend has ours (medianKernel.ts); on webgl (and for very large
+ * batches on webgpu), topk over the gathered upper triangle.
  */
 function bandwidth(d: tf.Tensor2D): tf.Scalar {
   const n = d.shape[0];
   const pairs = (n * (n - 1)) / 2;
   if (pairs === 0) return tf.scalar(SIGMA_FLOOR);
-  if (hasMedianKernel()) return upperTriangleMedianKernel(d, SIGMA_FLOOR);
+  if (hasMedianKernel(n)) return upperTriangleMedianKernel(d, SIGMA_FLOOR);
   return tf.tidy(() => {
     const v = tf.gather(tf.reshape(d, [-1]), upperTriangleIndices(n));
     const k = Math.floor(pairs / 2) + 1;
@@ -163,7 +163,7 @@ export function matchingLossOf(
 ): MatchResult {
   const plan = matchingPlan(labels1, labels2, numClasses, estimator);
   try {
-    return matchingLoss(tf.concat([h1, h2], 0), plan, fixedSigma);
+    return tf.tidy(() => matchingLoss(tf.concat([h1, h2], 0), plan, fixedSigma));
   } finally {
     disposePlan(plan);
   }

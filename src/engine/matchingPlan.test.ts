@@ -45,6 +45,7 @@ describe('matchingPlan', () => {
   it('refuses a label outside the classes, and disposes everything it made', () => {
     const before = tf.memory().numTensors;
     expect(() => matchingPlan([0, 3], [1], 3, 'biased')).toThrow(/Label 3/);
+    expect(() => matchingPlan([0, 1.5], [1], 3, 'biased')).toThrow(/Label 1.5/);
     disposePlan(matchingPlan([0, 1], [1, 2], 3, 'unbiased'));
     expect(tf.memory().numTensors).toBe(before);
   });

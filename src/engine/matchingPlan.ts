@@ -46,7 +46,9 @@ export function matchingPlan(
   for (let i = 0; i < m; i++) {
     const first = i < m1;
     const k = first ? labels1[i]! : labels2[i - m1]!;
-    if (!(k >= 0 && k < c)) throw new RangeError(`Label ${k} is outside 0..${c - 1}`);
+    if (!(Number.isInteger(k) && k >= 0 && k < c)) {
+      throw new RangeError(`Label ${k} is not a class index in 0..${c - 1}`);
+    }
     const row = i * 3 * c;
     if (first) {
       n1[k]!++;

@@ -6,7 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearMatchingCache, medianBandwidth, pairwiseSqDist, SIGMA_FLOOR } from './matching';
-import { hasMedianKernel, UPPER_TRIANGLE_MEDIAN, upperTriangleMedian } from './medianKernel';
+import {
+  hasMedianKernel,
+  UPPER_TRIANGLE_MEDIAN,
+  upperTriangleMedian,
+  upperTriangleMedianKernel,
+} from './medianKernel';
 
 /** The reference: topk over the gathered upper triangle, as the engine did before the kernel. */
 function topkMedian(d: tf.Tensor2D): number {
@@ -44,7 +49,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('is registered and gives the same σ as topk, ties and odd/even counts included', async () => {
       await tf.setBackend(backend);
-      expect(hasMedianKernel()).toBe(true);
+      expect(hasMedianKernel(128)).toBe(true);
       const shapes: Array<[number, number]> = [
         [2, 3],
         [3, 2],
@@ -79,6 +84,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const s = medianBandwidth(d);
       expect(s.dataSync()[0]).toBe(Math.fround(SIGMA_FLOOR));
       tf.dispose([h, d, s]);
+    });
+
+    it('a matrix with no pair (n < 2) gives the floor', async () => {
+      await tf.setBackend(backend);
+      const one = tf.zeros([1, 1]) as tf.Tensor2D;
+      const s = upperTriangleMedianKernel(one, SIGMA_FLOOR);
+      expect(s.dataSync()[0]).toBe(Math.fround(SIGMA_FLOOR));
+      tf.dispose([one, s]);
     });
 
     it('leaves no tensor behind', async () => {

@@ -6,9 +6,9 @@
  * batch it costs ~90 dispatches of a bitonic network on WebGPU, a comparator sort of
  * (value, index) pairs on cpu and a gather plus five small ops around it everywhere. Here: a
  * typed-array sort where tensors live in CPU memory (cpu, wasm) and a one-workgroup bitonic
- * sort in WGSL (webgpu, two dispatches). WebGL has no kernel: `medianBandwidth` falls back to
- * `topk` there. The op has no gradient; it is only called inside the zero-gradient customGrad
- * of `medianBandwidth`.
+ * sort in WGSL (webgpu, two dispatches). WebGL has no kernel: the caller (`bandwidth` in
+ * matching.ts) uses `topk` there. The op has no gradient: it runs inside the forward function
+ * of a customGrad (the matching loss, or `medianBandwidth`), which the tape does not record.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -55,7 +55,9 @@ function medianInMemory({ inputs, backend, attrs }: KernelArgs): TensorInfo {
 /**
  * Bitonic sort in one workgroup of 256 invocations: copy the upper triangle into the output
  * (padded with +∞ to a power of two L), then log₂L·(log₂L + 1)/2 compare-exchange phases
- * separated by storage barriers. One dispatch, compiled once per n.
+ * separated by storage barriers. One dispatch. One workgroup does every phase, so the work per
+ * invocation grows as L·log²L/256: `hasMedianKernel` sends more than 2^18 pairs (a batch of
+ * more than ~724 rows in all) to topk instead.
  */
 class SortUpperTriangleProgram {
   variableNames = ['x'];
@@ -68,7 +70,8 @@ class SortUpperTriangleProgram {
   constructor(n: number) {
     const pairs = Math.max(1, (n * (n - 1)) / 2);
     this.outputShape = [2 ** Math.ceil(Math.log2(pairs))];
-    this.shaderKey = `itraSortUpperTriangle_${n}`;
+    // n and the padded length reach the shader as uniforms: one pipeline for every n.
+    this.shaderKey = 'itraSortUpperTriangle';
   }
 
   getUserCode(): string {
@@ -175,12 +178,18 @@ for (const [backendName, kernelFunc] of Object.entries(KERNELS)) {
   }
 }
 
-/** Whether the current backend has the kernel (webgl does not). */
-export function hasMedianKernel(): boolean {
-  return tf.getKernel(UPPER_TRIANGLE_MEDIAN, tf.getBackend()) !== undefined;
+/** Pairs above which the one-workgroup WGSL sort hands over to topk (~724 rows). */
+export const WEBGPU_MAX_PAIRS = 2 ** 18;
+
+/** Whether the current backend has the kernel for an n×n matrix (webgl never does). */
+export function hasMedianKernel(n: number): boolean {
+  const backend = tf.getBackend();
+  if (backend === 'webgpu' && (n * (n - 1)) / 2 > WEBGPU_MAX_PAIRS) return false;
+  return tf.getKernel(UPPER_TRIANGLE_MEDIAN, backend) !== undefined;
 }
 
 /** max(floor, median of the strict upper triangle of the square `d`): a scalar, no gradient. */
 export function upperTriangleMedianKernel(d: tf.Tensor2D, floor: number): tf.Scalar {
+  if (d.shape[0] < 2) return tf.scalar(floor); // no pair: nothing to take a median of
   return tf.engine().runKernel(UPPER_TRIANGLE_MEDIAN, { x: d }, { floor }) as tf.Scalar;
 }

@@ -79,7 +79,8 @@ export class GuardedOptimizer {
       updates.push(...extra);
       // One finiteness test over the loss and every probed value: all of them in one vector,
       // times 0 (NaN·0 and ∞·0 are NaN, finite values become 0, so large finite values
-      // cannot add up to ∞), summed. Four kernels, whatever the number of tensors.
+      // cannot add up to ∞), summed: concat, mul, sum, isFinite (WebGPU splits a concat of
+      // more than 7 inputs into several, WebGL may unpack some inputs first).
       const everything = tf.concat([
         tf.reshape(loss, [1]),
         ...probed.map((u) => tf.reshape(u, [-1])),
@@ -92,7 +93,7 @@ export class GuardedOptimizer {
       // three operands). On the GPU backends each tensor is seen as one row [1, size] with the
       // flag as a length-1 condition, which Select applies per row: no broadcast kernel. Not on
       // cpu and wasm, where a Tile costs next to nothing: tfjs's cpu kernel gets the row case
-      // wrong (it repeats the row's first element; so did wasm's, replaced in wasmGradients.ts),
+      // wrong (it repeats the row's first element; so did wasm's, fixed in wasmGradients.ts),
       // and wasm kernels read a bias's shape from its data, which the row view would leave as
       // [1, size] (FusedConv2D then refuses it).
       const backend = tf.getBackend();

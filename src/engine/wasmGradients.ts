@@ -32,9 +32,9 @@
  * - Tile (replaced: slow). batch norm's input gradient tiles 1/σ to x's shape; wasm's kernel
  *   costs ~100 ns per output element (~0.6 s of a 1.4 s ResNet step). Block copies on the
  *   heap (TypedArray.set/copyWithin) instead: ~free.
- * - Select (replaced: wrong). With a rank-1 condition choosing whole rows (the optimizer's
- *   guard: one flag for a [1, n] tensor), wasm's SelectV2 wrote the row's first element n
- *   times. Row copies on the heap (the condition per element otherwise), as cpu does.
+ * - Select (replaced where wrong). With a rank-1 condition choosing whole rows of a rank ≥ 2
+ *   tensor (tf.where's documented broadcast), wasm's SelectV2 wrote each row's first element
+ *   n times: row copies on the heap instead. Every other case goes to wasm's own kernel.
  *
  * Checked on wasm, nothing to register (gradients equal cpu's to ≤ 3e-7 relative): relu (its
  * gradient uses Step, which wasm has), relu6, leakyRelu, elu, sigmoid, tanh, fused matMul,
@@ -331,8 +331,8 @@ function tile(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * Select(condition, t, e): a condition of t's shape picks per element; a rank-1 condition
- * (t of rank ≥ 2) picks whole rows of t.shape[1..] elements, as tfjs defines it (cpu's rule).
+ * Select with a rank-1 condition over the rows of a rank ≥ 2 tensor (tf.where's documented
+ * broadcast): row copies on the heap. Anything else runs wasm's own kernel.
  */
 function select(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend } = args;
@@ -340,23 +340,18 @@ function select(args: KernelArgs): tf.TensorInfo {
   const c = input(inputs, 'condition');
   const t = input(inputs, 't');
   const e = input(inputs, 'e');
-  if (t.dtype === 'string') return runNative('Select', args);
-  const cRank = c.shape.length;
-  const row = cRank === 1 && t.shape.length > 1 ? tf.util.sizeFromShape(t.shape.slice(1)) : 1;
+  const row = tf.util.sizeFromShape(t.shape.slice(1));
+  if (c.shape.length !== 1 || t.shape.length < 2 || row <= 1 || t.dtype === 'string') {
+    return runNative('Select', args);
+  }
   // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
   const out = b.makeOutput(t.shape, t.dtype);
   const cv = b.typedArrayFromHeap(c);
   const tv = b.typedArrayFromHeap(t);
   const ev = b.typedArrayFromHeap(e);
   const ov = b.typedArrayFromHeap(out);
-  if (cRank === 0) {
-    ov.set(cv[0] ? tv : ev);
-  } else if (row > 1) {
-    for (let r = 0; r < cv.length; r++) {
-      ov.set((cv[r] ? tv : ev).subarray(r * row, (r + 1) * row), r * row);
-    }
-  } else {
-    for (let i = 0; i < ov.length; i++) ov[i] = cv[i] ? tv[i]! : ev[i]!;
+  for (let r = 0; r < cv.length; r++) {
+    ov.set((cv[r] ? tv : ev).subarray(r * row, (r + 1) * row), r * row);
   }
   return out;
 }
