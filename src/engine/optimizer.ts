@@ -92,10 +92,9 @@ export class GuardedOptimizer {
       // The Select kernel itself (tf.where would Tile the flag to every shape and clone all
       // three operands). On the GPU backends each tensor is seen as one row [1, size] with the
       // flag as a length-1 condition, which Select applies per row: no broadcast kernel. Not on
-      // cpu and wasm, where a Tile costs next to nothing: tfjs's cpu kernel gets the row case
-      // wrong (it repeats the row's first element; so did wasm's, fixed in wasmGradients.ts),
-      // and wasm kernels read a bias's shape from its data, which the row view would leave as
-      // [1, size] (FusedConv2D then refuses it).
+      // cpu and wasm, where a Tile costs next to nothing: tfjs 4.22's cpu and wasm Select
+      // kernels get the row case wrong (they repeat the row's first element), and wasm kernels
+      // read a bias's shape from its data, which the row view would leave as [1, size].
       const backend = tf.getBackend();
       const rowsOk = backend === 'webgl' || backend === 'webgpu';
       const cond = tf.reshape(ok, [1]);

@@ -362,43 +362,6 @@ function cnnInputs(batch: number, bn: boolean) {
   return { w, x, labels: labels as tf.Tensor2D };
 }
 
-describe('Select', () => {
-  it('a rank-1 condition picks whole rows (tfjs cpu repeats the first element: not compared)', async () => {
-    await tf.setBackend('wasm');
-    const t = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
-    const e = tf.tensor2d([-1, -2, -3, -4, -5, -6], [3, 2]);
-    const pick = (c: boolean[], a: tf.Tensor, b: tf.Tensor) =>
-      tf
-        .engine()
-        .runKernel('Select', { condition: tf.tensor1d(c, 'bool'), t: a, e: b }) as tf.Tensor;
-    expect(Array.from(pick([true, false, true], t, e).dataSync())).toEqual([1, 2, -3, -4, 5, 6]);
-    const row = [1, 6];
-    expect(Array.from(pick([true], t.reshape(row), e.reshape(row)).dataSync())).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
-    expect(Array.from(pick([false], t.reshape(row), e.reshape(row)).dataSync())).toEqual([
-      -1, -2, -3, -4, -5, -6,
-    ]);
-  });
-
-  it('element-wise and scalar conditions: as on cpu', async () => {
-    expectClose(
-      await onBoth(() => {
-        const t = randn([3, 4, 2], 1);
-        const e = randn([3, 4, 2], 2);
-        const pick = (c: tf.Tensor, a: tf.Tensor, b: tf.Tensor) =>
-          tf.engine().runKernel('Select', { condition: c, t: a, e: b }) as tf.Tensor;
-        return [
-          pick(tf.greater(t, e), t, e),
-          pick(tf.tensor1d([true, false, true, false], 'bool'), randn([4], 3), randn([4], 4)),
-          pick(tf.scalar(false, 'bool'), tf.scalar(1), tf.scalar(2)),
-        ];
-      }),
-      0,
-    );
-  });
-});
-
 describe('small CNN end to end', () => {
   for (const bn of [false, true]) {
     it(`loss gradient w.r.t. all ${bn ? 10 : 8} weights matches cpu${bn ? ' (batch norm)' : ''}`, async () => {

@@ -32,9 +32,6 @@
  * - Tile (replaced: slow). batch norm's input gradient tiles 1/σ to x's shape; wasm's kernel
  *   costs ~100 ns per output element (~0.6 s of a 1.4 s ResNet step). Block copies on the
  *   heap (TypedArray.set/copyWithin) instead: ~free.
- * - Select (replaced where wrong). With a rank-1 condition choosing whole rows of a rank ≥ 2
- *   tensor (tf.where's documented broadcast), wasm's SelectV2 wrote each row's first element
- *   n times: row copies on the heap instead. Every other case goes to wasm's own kernel.
  *
  * Checked on wasm, nothing to register (gradients equal cpu's to ≤ 3e-7 relative): relu (its
  * gradient uses Step, which wasm has), relu6, leakyRelu, elu, sigmoid, tanh, fused matMul,
@@ -330,32 +327,6 @@ function tile(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-/**
- * Select with a rank-1 condition over the rows of a rank ≥ 2 tensor (tf.where's documented
- * broadcast): row copies on the heap. Anything else runs wasm's own kernel.
- */
-function select(args: KernelArgs): tf.TensorInfo {
-  const { inputs, backend } = args;
-  const b = backend as BackendWasm;
-  const c = input(inputs, 'condition');
-  const t = input(inputs, 't');
-  const e = input(inputs, 'e');
-  const row = tf.util.sizeFromShape(t.shape.slice(1));
-  if (c.shape.length !== 1 || t.shape.length < 2 || row <= 1 || t.dtype === 'string') {
-    return runNative('Select', args);
-  }
-  // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
-  const out = b.makeOutput(t.shape, t.dtype);
-  const cv = b.typedArrayFromHeap(c);
-  const tv = b.typedArrayFromHeap(t);
-  const ev = b.typedArrayFromHeap(e);
-  const ov = b.typedArrayFromHeap(out);
-  for (let r = 0; r < cv.length; r++) {
-    ov.set((cv[r] ? tv : ev).subarray(r * row, (r + 1) * row), r * row);
-  }
-  return out;
-}
-
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as BackendWasm;
   const dy = input(inputs, 'dy');
@@ -462,7 +433,6 @@ export const WASM_GRADIENT_KERNELS = [
   'BatchMatMul',
   'Tile',
   'Identity',
-  'Select',
 ] as const;
 
 const CONFIGS: Record<(typeof WASM_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
@@ -473,7 +443,6 @@ const CONFIGS: Record<(typeof WASM_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
   BatchMatMul: batchMatMul as unknown as tf.KernelFunc,
   Tile: tile as unknown as tf.KernelFunc,
   Identity: identity as unknown as tf.KernelFunc,
-  Select: select as unknown as tf.KernelFunc,
 };
 
 /**
