@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelId } from './config';
+import { gradientKernel } from './cpuGradients';
 import { Rng } from './rng';
 
 export interface InputShape {
@@ -133,7 +134,7 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
             )
           : tf.zerosLike(xS);
         const dw = run(
-          tf.Conv2DBackpropFilter,
+          gradientKernel(tf.Conv2DBackpropFilter),
           { x: xS, dy: dyAct },
           { ...conv, filterShape: wS.shape },
         );
@@ -178,7 +179,27 @@ function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
 /** x·W + b (no activation: tf.fused.matMul keeps a linear one fused under a gradient). */
 const denseLinear = (x: tf.Tensor2D, d: Dense) =>
   tf.fused.matMul({ a: x, b: d.w as tf.Tensor2D, bias: d.b }) as tf.Tensor2D;
-const pool = (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'valid');
+
+/**
+ * 2x2 max pooling, stride 2, with its gradient written here so that the engine's MaxPoolGrad
+ * kernel runs where it has one (cpu: cpuGradients.ts); the same kernels as tf.maxPool otherwise.
+ */
+function pool(x: tf.Tensor4D): tf.Tensor4D {
+  const attrs = { filterSize: 2, strides: 2, pad: 'valid', dimRoundingMode: undefined };
+  const run = (name: string, inputs: tf.NamedTensorMap) =>
+    tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((xIn: tf.Tensor4D, save: Save) => {
+    const y = run(tf.MaxPool, { x: xIn });
+    save([xIn, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, [xS, yS]: tf.Tensor[]) =>
+        run(gradientKernel(tf.MaxPoolGrad), { dy, input: xS!, output: yS! }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor4D;
+}
 
 const BN_EPS = 1e-5;
 function batchNorm(

@@ -50,6 +50,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { maxPoolGradientInto } from './gradientLoops';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];
@@ -340,48 +341,11 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
     pad,
     dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
   // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
   const dx = b.makeOutput(x.shape, 'float32');
-  const xv = b.typedArrayFromHeap(x);
-  const dyv = b.typedArrayFromHeap(dy);
   const dxv = b.typedArrayFromHeap(dx);
   dxv.fill(0);
-  const rowStride = inWidth * ch;
-  for (let n = 0; n < batchSize; n++) {
-    const xBatch = n * inHeight * rowStride;
-    for (let yr = 0; yr < outHeight; yr++) {
-      const rCorner = yr * strideHeight - padInfo.top;
-      let rMin = rCorner;
-      while (rMin < 0) rMin += dilationHeight;
-      const rMax = Math.min(inHeight, rCorner + effectiveFilterHeight);
-      for (let yc = 0; yc < outWidth; yc++) {
-        const cCorner = yc * strideWidth - padInfo.left;
-        let cMin = cCorner;
-        while (cMin < 0) cMin += dilationWidth;
-        const cMax = Math.min(inWidth, cCorner + effectiveFilterWidth);
-        const dyBase = ((n * outHeight + yr) * outWidth + yc) * ch;
-        for (let d = 0; d < ch; d++) {
-          let best = Number.NEGATIVE_INFINITY;
-          let at = -1;
-          for (let r = rMin; r < rMax; r += dilationHeight) {
-            const row = xBatch + r * rowStride + d;
-            for (let c = cMin; c < cMax; c += dilationWidth) {
-              const v = xv[row + c * ch]!;
-              // Strict '>' keeps the first maximum and skips NaN, as the cpu backend does.
-              if (v > best) {
-                best = v;
-                at = row + c * ch;
-              }
-            }
-          }
-          if (at >= 0) dxv[at]! += dyv[dyBase + d]!;
-        }
-      }
-    }
-  }
+  maxPoolGradientInto(info, b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), dxv);
   return dx;
 }
 

@@ -1,0 +1,85 @@
+/**
+ * Gradient kernels of our own for tfjs's pure-JS cpu backend, used by the engine's layers
+ * (models.ts) instead of tfjs's kernels of the same job:
+ *
+ * - `ItraConv2DBackpropFilter`: tfjs 4.22's cpu Conv2DBackpropFilter reads every operand through
+ *   TensorBuffer.get (index arithmetic and a rest-argument call per multiply): ~86% of a `tiny`
+ *   CNN step in Node (3.2 of 3.7 s at batch 64). Ours is a flat typed-array loop.
+ * - `ItraMaxPoolGrad`: the same for MaxPoolGrad (buffer.get per window element, and a second
+ *   pass to find each window's maximum).
+ *
+ * They are registered under names of their own rather than over tfjs's, so that code that
+ * does not ask for them (tf.layers, model.fit, the bench's peer) runs tfjs's kernels as before.
+ * Both give tfjs's results (gradientLoops.ts; checked against the stock kernels in
+ * cpuGradients.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2DFilterGradient, maxPoolGradientInto } from './gradientLoops';
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type Shape4 = [number, number, number, number];
+
+interface CpuBackendLike {
+  readSync(dataId: unknown): tf.TypedArray;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): tf.TensorInfo;
+}
+
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as CpuBackendLike;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  const dw = conv2DFilterGradient(info, b.readSync(x.dataId), b.readSync(dy.dataId));
+  return b.makeTensorInfo(filterShape, 'float32', dw);
+}
+
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const b = backend as CpuBackendLike;
+  const { dy, input: x } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as Shape4,
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const dx = new Float32Array(x.shape.reduce((a, c) => a * c, 1));
+  maxPoolGradientInto(info, b.readSync(x.dataId), b.readSync(dy.dataId), dx);
+  return b.makeTensorInfo(x.shape, 'float32', dx);
+}
+
+const OURS = {
+  [tf.Conv2DBackpropFilter]: { name: 'ItraConv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
+  [tf.MaxPoolGrad]: { name: 'ItraMaxPoolGrad', kernelFunc: maxPoolGrad },
+} as const;
+
+for (const { name, kernelFunc } of Object.values(OURS)) {
+  if (!tf.getKernel(name, 'cpu')) {
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'cpu',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
+}
+
+/**
+ * The kernel the engine runs for `tfjsName` on the active backend: ours where registered (cpu),
+ * tfjs's otherwise. Same inputs and attributes either way.
+ */
+export function gradientKernel(tfjsName: typeof tf.Conv2DBackpropFilter | typeof tf.MaxPoolGrad) {
+  const ours = OURS[tfjsName].name;
+  return tf.getKernel(ours, tf.getBackend()) ? ours : tfjsName;
+}

@@ -1,0 +1,103 @@
+/**
+ * Typed-array loops for two gradients whose tfjs kernels are slow or wrong where tensors live
+ * in CPU memory (the cpu and wasm backends): a convolution's filter gradient and max pooling's
+ * input gradient. NHWC only. Pure functions over flat arrays: the kernels in cpuGradients.ts
+ * and wasmGradients.ts wrap them.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+type Values = ArrayLike<number>;
+
+/**
+ * dL/dW of conv2d(x, W) (stride and pads from `info`, dilation 1) given dL/dy: for each output
+ * pixel, each filter tap adds x[pixel under the tap, :] ⊗ dy[pixel, :]. The loop runs over
+ * output pixels with the output channels innermost (contiguous in dy and in dW), skips zero
+ * inputs (after a ReLU and a max pool most are), and sums in float64 like tfjs's kernel.
+ * Returns [fh, fw, cin, cout] values.
+ */
+export function conv2DFilterGradient(
+  info: tf.backend_util.Conv2DInfo,
+  x: Values,
+  dy: Values,
+): Float32Array {
+  const { batchSize, inHeight, inWidth, inChannels: cin, outChannels: cout } = info;
+  const { outHeight, outWidth, filterHeight: fh, filterWidth: fw } = info;
+  const { strideHeight: sh, strideWidth: sw, padInfo } = info;
+  if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error('conv2DFilterGradient: NHWC without dilation only');
+  }
+  const acc = new Float64Array(fh * fw * cin * cout);
+  for (let n = 0; n < batchSize; n++) {
+    for (let yr = 0; yr < outHeight; yr++) {
+      for (let yc = 0; yc < outWidth; yc++) {
+        const dyAt = ((n * outHeight + yr) * outWidth + yc) * cout;
+        for (let wr = 0; wr < fh; wr++) {
+          const xr = yr * sh - padInfo.top + wr;
+          if (xr < 0 || xr >= inHeight) continue;
+          for (let wc = 0; wc < fw; wc++) {
+            const xc = yc * sw - padInfo.left + wc;
+            if (xc < 0 || xc >= inWidth) continue;
+            const xAt = ((n * inHeight + xr) * inWidth + xc) * cin;
+            const tap = (wr * fw + wc) * cin;
+            for (let c1 = 0; c1 < cin; c1++) {
+              const xv = x[xAt + c1]!;
+              if (xv === 0) continue;
+              const out = (tap + c1) * cout;
+              for (let c2 = 0; c2 < cout; c2++) acc[out + c2]! += xv * dy[dyAt + c2]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return Float32Array.from(acc);
+}
+
+/**
+ * dL/dx of max pooling: each window's gradient goes to its first strict maximum (the cpu
+ * backend's rule; NaN never wins, a window of NaN or -∞ only sends nothing). Adds into `dx`,
+ * which the caller zeroes.
+ */
+export function maxPoolGradientInto(
+  info: tf.backend_util.Conv2DInfo,
+  x: Values,
+  dy: Values,
+  dx: { [i: number]: number },
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
+  const rowStride = inWidth * ch;
+  for (let n = 0; n < batchSize; n++) {
+    const xBatch = n * inHeight * rowStride;
+    for (let yr = 0; yr < outHeight; yr++) {
+      const rCorner = yr * strideHeight - padInfo.top;
+      let rMin = rCorner;
+      while (rMin < 0) rMin += dilationHeight;
+      const rMax = Math.min(inHeight, rCorner + effectiveFilterHeight);
+      for (let yc = 0; yc < outWidth; yc++) {
+        const cCorner = yc * strideWidth - padInfo.left;
+        let cMin = cCorner;
+        while (cMin < 0) cMin += dilationWidth;
+        const cMax = Math.min(inWidth, cCorner + effectiveFilterWidth);
+        const dyBase = ((n * outHeight + yr) * outWidth + yc) * ch;
+        for (let d = 0; d < ch; d++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (let r = rMin; r < rMax; r += dilationHeight) {
+            const row = xBatch + r * rowStride + d;
+            for (let c = cMin; c < cMax; c += dilationWidth) {
+              const v = x[row + c * ch]!;
+              // Strict '>' keeps the first maximum and skips NaN.
+              if (v > best) {
+                best = v;
+                at = row + c * ch;
+              }
+            }
+          }
+          if (at >= 0) dx[at]! += dy[dyBase + d]!;
+        }
+      }
+    }
+  }
+}
