@@ -15,7 +15,13 @@ interface BackendCheck {
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
   leaked: number;
-  guard: { afterFinite: number[]; afterInfinite: number[]; healthy: number[] };
+  guard: {
+    afterFinite: number[];
+    lastAfterFinite: number[];
+    afterSecond: number[];
+    afterInfinite: number[];
+    healthy: number[];
+  };
 }
 
 test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agree with the CPU on webgpu and webgl', async ({
@@ -51,12 +57,20 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
       expect(worst / scale, `${backend} ${key} vs cpu`).toBeLessThan(1e-3);
     }
   }
-  // The guard on every backend: [1, 2, 3] − 0.5·1 after a finite step; unchanged after a step
-  // with one ∞ gradient entry.
+  // The guard on every backend: [1, 2, 3] − 0.5·1 after a finite step (and the 12th tensor,
+  // 1…14, all moved), then v = 0.9·1 + 1 = 1.9 and p − 0.5·1.9 after a second; unchanged after
+  // a step with one ∞ gradient entry.
   for (const backend of ['cpu', 'webgpu', 'webgl']) {
     const g = result[backend]!.guard;
     expect(g.afterFinite, `${backend} guard, finite step`).toEqual([0.5, 1.5, 2.5]);
-    expect(g.afterInfinite, `${backend} guard, ∞ step`).toEqual([0.5, 1.5, 2.5]);
+    expect(g.lastAfterFinite, `${backend} guard, 12th tensor`).toEqual(
+      Array.from({ length: 14 }, (_, i) => i + 0.5),
+    );
+    const second = [-0.45, 0.55, 1.55];
+    g.afterSecond.forEach((v, i) => {
+      expect(v, `${backend} guard, second step`).toBeCloseTo(second[i]!, 5);
+    });
+    expect(g.afterInfinite, `${backend} guard, ∞ step`).toEqual(g.afterSecond);
     expect(g.healthy, `${backend} health flag`).toEqual([1, 0]);
   }
   // The CPU reference itself: a class present in S1 only gets zero gradient rows.

@@ -126,8 +126,8 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   for (const p of model.params) {
     out[`d ${p.name.split('/').slice(1).join('/')}`] = Array.from(await grads[p.name]!.data());
   }
-  // One guarded SGD step (on these GPU backends each tensor is selected as a [1, n] row), then
-  // the loss again: the updated weights and biases go back through the fused kernels.
+  // One guarded SGD step (the engine's SGD kernels, sgdKernels.ts), then the loss again: the
+  // updated weights and biases go back through the fused kernels.
   const opt = new GuardedOptimizer('sgd', model.params, 0.05, 0.9);
   tf.tidy(() =>
     opt.apply(
@@ -153,12 +153,15 @@ async function wholeModel(): Promise<Record<string, number[]>> {
 }
 
 /**
- * The optimizer's guard on this backend: a finite step applies (every element: the values
- * differ, so a Select that repeated one element would show), a step with one infinite gradient
- * entry among 12 tensors (more than WebGPU binds at once) changes nothing.
+ * The optimizer's guard on this backend (the engine's SGD kernels): two finite steps apply
+ * (every element: the values differ, so a kernel that repeated one element would show; the
+ * second step adds the velocity), then a step with one infinite gradient entry among 12 tensors
+ * (more than WebGPU binds at once) changes nothing.
  */
 async function guard(): Promise<{
   afterFinite: number[];
+  lastAfterFinite: number[];
+  afterSecond: number[];
   afterInfinite: number[];
   healthy: number[];
 }> {
@@ -175,11 +178,16 @@ async function guard(): Promise<{
     );
   tf.tidy(() => opt.apply(grads(false), tf.scalar(1)));
   const afterFinite = Array.from(await params[0]!.data());
+  const lastAfterFinite = Array.from(await params[11]!.data());
+  tf.tidy(() => opt.apply(grads(false), tf.scalar(1)));
+  const afterSecond = Array.from(await params[0]!.data());
   const healthyFinite = (await opt.healthy.data())[0]!;
   tf.tidy(() => opt.apply(grads(true), tf.scalar(1)));
   const afterInfinite = Array.from(await params[0]!.data());
   const out = {
     afterFinite,
+    lastAfterFinite,
+    afterSecond,
     afterInfinite,
     healthy: [healthyFinite, (await opt.healthy.data())[0]!],
   };

@@ -115,11 +115,15 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
     tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
   type Save = (ts: tf.Tensor[]) => void;
   const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
-    const y = run(
+    // wasm: XNNPACK's convolution with a ReLU clamp runs ~15% slower than without one on the
+    // wider layers (32→64 channels, 14x14: 23.2 vs 20.2 ms + 0.4 ms for a separate Relu).
+    const reluApart = tf.getBackend() === 'wasm';
+    const z = run(
       tf.FusedConv2D,
       { x: xIn, filter: w, bias: b },
-      { ...conv, dilations: [1, 1], activation: 'relu' },
+      { ...conv, dilations: [1, 1], activation: reluApart ? 'linear' : 'relu' },
     );
+    const y = reluApart ? (tf.engine().runKernel(tf.Relu, { x: z }) as tf.Tensor4D) : z;
     save([xIn, w, y]);
     return {
       value: y,

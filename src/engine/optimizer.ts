@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerId } from './config';
+import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdKernels';
 
 export class GuardedOptimizer {
   readonly lr: tf.Variable<tf.Rank.R0>;
@@ -46,7 +47,8 @@ export class GuardedOptimizer {
    */
   apply(grads: tf.Tensor[], loss: tf.Scalar, extra: Array<[tf.Variable, tf.Tensor]> = []): void {
     tf.tidy(() => {
-      const updates: Array<[tf.Variable, tf.Tensor]> = [];
+      /** (variable, its new value if the step is finite). */
+      const updates: Array<[tf.Variable, tf.Tensor | ((ok: tf.Scalar) => tf.Tensor)]> = [];
       /** New values whose finiteness decides the step. */
       const probed: tf.Tensor[] = [];
       const tNew = tf.add(this.t, 1);
@@ -54,9 +56,10 @@ export class GuardedOptimizer {
         const p = this.params[i];
         if (this.kind === 'sgd') {
           const [v] = this.slots[i];
-          const vNew = tf.add(tf.mul(this.momentum, v), g);
-          const pNew = tf.sub(p, tf.mul(this.lr, vNew));
-          updates.push([v, vNew], [p, pNew]);
+          // One kernel each (sgdKernels.ts): the candidate p − lr·(μv + g) to probe, then
+          // v ← ok ? μv + g : v, computed again inside its kernel rather than stored.
+          const pNew = sgdCandidate(p, v, g, this.lr, this.momentum);
+          updates.push([v, (ok) => sgdVelocity(ok, v, g, this.momentum)], [p, pNew]);
           // p − lr·v is non-finite whenever v is (lr > 0; lr = 0 gives 0·∞ = NaN): probing
           // the parameters covers the velocity too.
           probed.push(pNew);
@@ -89,35 +92,18 @@ export class GuardedOptimizer {
         tf.isFinite(tf.sum(tf.mul(everything, 0))),
         tf.greater(this.healthy, 0.5),
       );
-      // The Select kernel itself (tf.where would Tile the flag to every shape and clone all
-      // three operands). On the GPU backends each tensor is seen as one row [1, size] with the
-      // flag as a length-1 condition, which Select applies per row: no broadcast kernel. Not on
-      // cpu and wasm, where a Tile costs next to nothing: tfjs 4.22's cpu and wasm Select
-      // kernels get the row case wrong (they repeat the row's first element), and wasm kernels
-      // read a bias's shape from its data, which the row view would leave as [1, size].
-      const backend = tf.getBackend();
-      const rowsOk = backend === 'webgl' || backend === 'webgpu';
-      const cond = tf.reshape(ok, [1]);
-      const tiled = new Map<string, tf.Tensor>();
-      const select = (c: tf.Tensor, t: tf.Tensor, e: tf.Tensor) =>
-        tf.engine().runKernel(tf.Select, { condition: c, t, e }) as tf.Tensor;
-      for (const [variable, value] of updates) {
-        if (variable.rank === 0) {
-          variable.assign(select(ok, value, variable));
-        } else if (rowsOk) {
-          const row = [1, variable.size];
-          const picked = select(cond, tf.reshape(value, row), tf.reshape(variable, row));
-          variable.assign(tf.reshape(picked, variable.shape));
-        } else {
-          const key = variable.shape.join('x');
-          if (!tiled.has(key)) tiled.set(key, tf.broadcastTo(ok, variable.shape));
-          variable.assign(select(tiled.get(key)!, value, variable));
-        }
+      // 1 or 0 as float32 data: WebGPU's cast from bool to float32 only relabels the bool's
+      // int32 buffer, which the SGD kernels' float32 programs misread (e2e-checked).
+      const okFloat = tf.where(ok, tf.scalar(1), tf.scalar(0)) as tf.Scalar;
+      for (const [variable, next] of updates) {
+        // ok ? new : old as one kernel whatever the shape (no broadcast of the flag).
+        variable.assign(
+          typeof next === 'function' ? next(okFloat) : selectByFlag(okFloat, next, variable),
+        );
       }
-      const okFloat = tf.cast(ok, 'float32');
       this.t.assign(tf.add(this.t, okFloat));
       this.finiteSteps.assign(tf.add(this.finiteSteps, okFloat));
-      this.healthy.assign(okFloat as tf.Scalar);
+      this.healthy.assign(okFloat);
     });
   }
 
