@@ -12,6 +12,8 @@ import { DEV_URL } from './browser';
 interface BackendCheck {
   error?: string;
   kernel: boolean;
+  programChoices: boolean;
+  directConvs: Array<{ name: string; error: number }>;
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
   leaked: number;
@@ -44,6 +46,15 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
     const r = result[backend]!;
     expect(r.error, `${backend} did not run`).toBeUndefined();
     expect(r.kernel, `${backend}: our median kernel registered?`).toBe(backend === 'webgpu');
+    // The e2e browser's WebGPU is SwiftShader: the whole-model check ran the engine's choices.
+    expect(r.programChoices, `${backend}: program choices`).toBe(backend === 'webgpu');
+    // Our direct convolution against tfjs's on WebGPU (5 cases; none elsewhere).
+    expect(r.directConvs.length, `${backend}: direct convolution cases`).toBe(
+      backend === 'webgpu' ? 5 : 0,
+    );
+    for (const c of r.directConvs) {
+      expect(c.error, `${backend} direct convolution, ${c.name}`).toBeLessThan(1e-5);
+    }
     for (const m of r.medians) {
       // The same float32 distances, sorted: the exact same median (CPU and GPU sort agree).
       expect(m.got, `${backend} median, ${m.name}`).toBe(m.want);

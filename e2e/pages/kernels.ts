@@ -6,6 +6,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
+import { DIRECT_CONV2D } from '../../src/engine/directConv';
 import {
   clearMatchingCache,
   matchingLossOf,
@@ -16,6 +17,7 @@ import {
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
+import { onEmulatedWebGpu, withProgramChoices } from '../../src/engine/programChoices';
 import { trainingLoss } from '../../src/engine/trainer';
 
 /** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
@@ -115,11 +117,15 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   };
   const centers = tf.zeros([10, model.featureDim]) as tf.Tensor2D;
   const cfg = { ...DEFAULT_CONFIG, model: 'tiny' as const, method: 'itra-c' as const };
-  // In a tidy, as in Trainer.trainStep: the loss's intermediates (plan, h1, ce) go with it.
-  const { value, grads } = tf.tidy(() =>
-    tf.variableGrads(
-      () => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss,
-      model.params,
+  // In a tidy and with the engine's program choices, as in Trainer.trainStep: the loss's
+  // intermediates (plan, h1, ce) go with it, and on SwiftShader WebGPU the direct convolution
+  // and packed matrix-product programs run (programChoices.ts).
+  const { value, grads } = withProgramChoices(() =>
+    tf.tidy(() =>
+      tf.variableGrads(
+        () => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss,
+        model.params,
+      ),
     ),
   );
   const out: Record<string, number[]> = { loss: Array.from(await value.data()) };
@@ -135,7 +141,9 @@ async function wholeModel(): Promise<Record<string, number[]>> {
       value,
     ),
   );
-  const after = tf.tidy(() => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss);
+  const after = withProgramChoices(() =>
+    tf.tidy(() => trainingLoss(model, batch, cfg, 0.8, centers, { concat: true }).loss),
+  );
   out['loss after one step'] = Array.from(await after.data());
   opt.dispose();
   tf.dispose([
@@ -196,6 +204,51 @@ async function guard(): Promise<{
   return out;
 }
 
+/**
+ * WebGPU only: our direct convolution (directConv.ts) against tfjs's FusedConv2D on the same
+ * backend, over strides, pads, odd sizes and both activations. Returns the worst relative error
+ * per case (relative to the largest output).
+ */
+async function directConvs(): Promise<Array<{ name: string; error: number }>> {
+  if (tf.getBackend() !== 'webgpu') return [];
+  const r = lcg(11);
+  const cases: Array<[string, number[], number[], number, 'same' | 'valid', 'relu' | 'linear']> = [
+    ['tiny layer 1', [5, 28, 28, 1], [3, 3, 1, 8], 1, 'same', 'relu'],
+    ['tiny layer 2', [5, 14, 14, 8], [3, 3, 8, 16], 1, 'same', 'relu'],
+    ['stride 2, valid, odd sizes', [2, 9, 11, 3], [3, 3, 3, 5], 2, 'valid', 'linear'],
+    ['stride 2, same', [2, 8, 7, 4], [3, 3, 4, 6], 2, 'same', 'relu'],
+    ['5x3 filter', [2, 6, 5, 2], [5, 3, 2, 3], 1, 'same', 'linear'],
+  ];
+  const out = [];
+  for (const [name, xs, ws, stride, pad, activation] of cases) {
+    const t = (shape: number[]) =>
+      tf.tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() - 0.5),
+        shape,
+      );
+    const [x, w, b] = [t(xs), t(ws), t([ws[3]!])];
+    const attrs = {
+      strides: [stride, stride],
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      activation,
+    };
+    const run = (k: string) =>
+      tf
+        .engine()
+        .runKernel(k, { x, filter: w, bias: b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const [ours, theirs] = [run(DIRECT_CONV2D), run(tf.FusedConv2D)];
+    const [a, c] = [await ours.data(), await theirs.data()];
+    let worst = a.length === c.length ? 0 : Number.POSITIVE_INFINITY;
+    const scale = Math.max(1e-6, ...Array.from(c, Math.abs));
+    for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(a[i]! - c[i]!) / scale);
+    out.push({ name, error: worst });
+    tf.dispose([x, w, b, ours, theirs]);
+  }
+  return out;
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
   for (const backend of ['cpu', 'webgpu', 'webgl']) {
@@ -205,9 +258,11 @@ async function main() {
       const before = tf.memory().numTensors;
       result[backend] = {
         kernel: hasMedianKernel(128),
+        programChoices: onEmulatedWebGpu(),
         medians: await medians(),
         matching: { ...(await matching()), ...(await wholeModel()) },
         guard: await guard(),
+        directConvs: await directConvs(),
       };
       clearMatchingCache();
       Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelId } from './config';
 import { gradientKernel } from './cpuGradients';
+import { biasConvKernel } from './programChoices';
 import { Rng } from './rng';
 
 export interface InputShape {
@@ -119,7 +120,7 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
     // wider layers (32→64 channels, 14x14: 23.2 vs 20.2 ms + 0.4 ms for a separate Relu).
     const reluApart = tf.getBackend() === 'wasm';
     const z = run(
-      tf.FusedConv2D,
+      biasConvKernel(),
       { x: xIn, filter: w, bias: b },
       { ...conv, dilations: [1, 1], activation: reluApart ? 'linear' : 'relu' },
     );

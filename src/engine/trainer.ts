@@ -18,6 +18,7 @@ import {
 import { type MatchingPlan, matchingPlan, unconditionalPlan } from './matchingPlan';
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
 import { GuardedOptimizer } from './optimizer';
+import { withProgramChoices } from './programChoices';
 import {
   type Point,
   RUN_SCHEMA_ID,
@@ -205,47 +206,50 @@ export class Trainer {
     const cfg = this.cfg;
     const lambda = this.lambdaEffective;
     const model = this.model;
-    tf.tidy(() => {
-      const kept: { ce?: tf.Scalar; h1?: tf.Tensor2D; bn: BatchNormUpdate[] } = { bn: [] };
-      const { value, grads } = tf.variableGrads(() => {
-        const bnOut: BatchNormUpdate[] = [];
-        const r = trainingLoss(model, batch, cfg, lambda, this.centers, {
-          concat: this.concatenatedPass,
-          bnOut,
-        });
-        kept.ce = tf.keep(r.ce);
-        if (cfg.method === 'center') kept.h1 = tf.keep(r.h1);
-        kept.bn = bnOut.map((u) => ({
-          ...u,
-          mean: tf.keep(u.mean),
-          variance: tf.keep(u.variance),
-        }));
-        return r.loss;
-      }, model.params);
-      const extra: Array<[tf.Variable, tf.Tensor]> = [];
-      if (kept.h1)
-        extra.push([
-          this.centers,
-          updatedCenters(this.centers, kept.h1, batch.y1, cfg.centerAlpha),
-        ]);
-      for (const u of kept.bn) {
-        extra.push([
-          u.runningMean,
-          tf.add(tf.mul(1 - BN_MOMENTUM, u.runningMean), tf.mul(BN_MOMENTUM, u.mean)),
-        ]);
-        extra.push([
-          u.runningVar,
-          tf.add(tf.mul(1 - BN_MOMENTUM, u.runningVar), tf.mul(BN_MOMENTUM, u.variance)),
-        ]);
-      }
-      this.optimizer.apply(
-        model.params.map((p) => grads[p.name]),
-        value,
-        extra,
-      );
-      this.ceSum.assign(tf.add(this.ceSum, kept.ce!));
-      tf.dispose([kept.ce, kept.h1, ...kept.bn.flatMap((u) => [u.mean, u.variance])]);
-    });
+    // withProgramChoices: tfjs programs suited to CPU-emulated WebGPU (programChoices.ts).
+    withProgramChoices(() =>
+      tf.tidy(() => {
+        const kept: { ce?: tf.Scalar; h1?: tf.Tensor2D; bn: BatchNormUpdate[] } = { bn: [] };
+        const { value, grads } = tf.variableGrads(() => {
+          const bnOut: BatchNormUpdate[] = [];
+          const r = trainingLoss(model, batch, cfg, lambda, this.centers, {
+            concat: this.concatenatedPass,
+            bnOut,
+          });
+          kept.ce = tf.keep(r.ce);
+          if (cfg.method === 'center') kept.h1 = tf.keep(r.h1);
+          kept.bn = bnOut.map((u) => ({
+            ...u,
+            mean: tf.keep(u.mean),
+            variance: tf.keep(u.variance),
+          }));
+          return r.loss;
+        }, model.params);
+        const extra: Array<[tf.Variable, tf.Tensor]> = [];
+        if (kept.h1)
+          extra.push([
+            this.centers,
+            updatedCenters(this.centers, kept.h1, batch.y1, cfg.centerAlpha),
+          ]);
+        for (const u of kept.bn) {
+          extra.push([
+            u.runningMean,
+            tf.add(tf.mul(1 - BN_MOMENTUM, u.runningMean), tf.mul(BN_MOMENTUM, u.mean)),
+          ]);
+          extra.push([
+            u.runningVar,
+            tf.add(tf.mul(1 - BN_MOMENTUM, u.runningVar), tf.mul(BN_MOMENTUM, u.variance)),
+          ]);
+        }
+        this.optimizer.apply(
+          model.params.map((p) => grads[p.name]),
+          value,
+          extra,
+        );
+        this.ceSum.assign(tf.add(this.ceSum, kept.ce!));
+        tf.dispose([kept.ce, kept.h1, ...kept.bn.flatMap((u) => [u.mean, u.variance])]);
+      }),
+    );
     this.step++;
     this.stepsSinceEval++;
     this.record.steps = this.step;
@@ -263,34 +267,36 @@ export class Trainer {
   ): Promise<EvalOutcome> {
     const cfg = this.cfg;
     const model = this.model;
-    const packed = tf.tidy(() => {
-      let ceTotal: tf.Tensor = tf.scalar(0);
-      let correct: tf.Tensor = tf.scalar(0);
-      for (const { x, y } of this.evalSet.batches) {
-        const logits = model.logits(model.features(x, false));
-        ceTotal = tf.add(ceTotal, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))));
-        correct = tf.add(
-          correct,
-          tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')),
-        );
-      }
-      const h1 = model.features(batch.x1, false);
-      const h2 = model.features(batch.x2, false);
-      const m = matchingLoss(tf.concat([h1, h2], 0), planFor(batch, cfg));
-      const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
-      const n = Math.max(1, this.evalSet.size);
-      return tf.stack([
-        tf.div(ceTotal, n),
-        tf.div(correct, n),
-        tf.div(this.ceSum, Math.max(1, this.stepsSinceEval)),
-        m.match,
-        m.sigma,
-        normalizedIntraClassDistance(h1, h2, batch.y1, batch.y2),
-        featVar,
-        this.optimizer.healthy,
-        this.optimizer.finiteSteps,
-      ]);
-    });
+    const packed = withProgramChoices(() =>
+      tf.tidy(() => {
+        let ceTotal: tf.Tensor = tf.scalar(0);
+        let correct: tf.Tensor = tf.scalar(0);
+        for (const { x, y } of this.evalSet.batches) {
+          const logits = model.logits(model.features(x, false));
+          ceTotal = tf.add(ceTotal, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))));
+          correct = tf.add(
+            correct,
+            tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')),
+          );
+        }
+        const h1 = model.features(batch.x1, false);
+        const h2 = model.features(batch.x2, false);
+        const m = matchingLoss(tf.concat([h1, h2], 0), planFor(batch, cfg));
+        const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
+        const n = Math.max(1, this.evalSet.size);
+        return tf.stack([
+          tf.div(ceTotal, n),
+          tf.div(correct, n),
+          tf.div(this.ceSum, Math.max(1, this.stepsSinceEval)),
+          m.match,
+          m.sigma,
+          normalizedIntraClassDistance(h1, h2, batch.y1, batch.y2),
+          featVar,
+          this.optimizer.healthy,
+          this.optimizer.finiteSteps,
+        ]);
+      }),
+    );
     const v = await packed.data();
     packed.dispose();
     tf.tidy(() => this.ceSum.assign(tf.scalar(0)));

@@ -1,0 +1,46 @@
+/**
+ * Program choices for WebGPU on a CPU-emulated adapter (SwiftShader: what Chromium offers where
+ * no GPU is usable, and what this project's tests and benchmarks run on). tfjs-webgpu picks its
+ * programs for real GPUs, where many small workgroups pay; on a 2-core emulation they are
+ * padding and overhead. Measured on the `tiny` CNN, batch 64 (bench/PERFORMANCE.md):
+ *
+ * - Forward convolutions: our direct program (directConv.ts) instead of tfjs's 32x32-tiled
+ *   matrix product: the two forward convolutions of a step went from 1.7 s of 2.4 s to a few ms.
+ * - Matrix products: tfjs's 32x32-tiled packed program (`WEBGPU_MATMUL_PROGRAM_TYPE` = 3) also
+ *   for the matching loss's 128x128 products, which tfjs sends to a small-tile program meant to
+ *   occupy a big GPU: 178 → 77 ms per ITRA-c step for its 8 products.
+ *
+ * The flag is tfjs's own; `withProgramChoices` sets it around the engine's work only (a
+ * training step, an evaluation: both synchronous) and restores it after, so other code in the
+ * page (tf.layers, the benchmark's model.fit peer) keeps tfjs's defaults. On real GPUs and on
+ * every other backend nothing changes (not measured on a real GPU here).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DIRECT_CONV2D } from './directConv';
+
+const FLAGS: Array<[flag: string, value: number | boolean]> = [['WEBGPU_MATMUL_PROGRAM_TYPE', 3]];
+
+/** Whether the active backend is WebGPU on a CPU-emulated adapter. */
+export function onEmulatedWebGpu(): boolean {
+  if (tf.getBackend() !== 'webgpu') return false;
+  const adapter = (tf.backend() as { adapterInfo?: { architecture?: string } }).adapterInfo;
+  return adapter?.architecture === 'swiftshader';
+}
+
+/** The kernel for conv + bias (+ ReLU): tfjs's FusedConv2D, or ours on emulated WebGPU. */
+export function biasConvKernel(): string {
+  return onEmulatedWebGpu() ? DIRECT_CONV2D : tf.FusedConv2D;
+}
+
+/** Runs `f` (synchronous tfjs work) with the flag choices above where they apply. */
+export function withProgramChoices<T>(f: () => T): T {
+  if (!onEmulatedWebGpu()) return f();
+  const env = tf.env();
+  const before = FLAGS.map(([flag]) => env.get(flag));
+  for (const [flag, value] of FLAGS) env.set(flag, value);
+  try {
+    return f();
+  } finally {
+    FLAGS.forEach(([flag], i) => env.set(flag, before[i]!));
+  }
+}
