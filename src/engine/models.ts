@@ -8,9 +8,11 @@
  * the setting in which the spec's collapse/warm-up behaviour was measured.
  */
 import * as tf from '@tensorflow/tfjs';
+import { channelSum } from './channelSum';
 import type { ModelId } from './config';
 import { gradientKernel } from './cpuGradients';
 import { biasConvKernel } from './programChoices';
+import { reluBackward } from './reluBackward';
 import { Rng } from './rng';
 
 export interface InputShape {
@@ -130,7 +132,7 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xS, wS, yS] = saved as tf.Tensor4D[];
-        const dyAct = tf.mul(dy, tf.step(yS));
+        const dyAct = reluBackward(dy, yS!);
         const dx = inputNeedsGrad
           ? run(
               tf.Conv2DBackpropInput,
@@ -143,7 +145,7 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
           { x: xS, dy: dyAct },
           { ...conv, filterShape: wS.shape },
         );
-        return [dx, dw, tf.sum(dyAct, [0, 1, 2])];
+        return [dx, dw, channelSum(dyAct)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -173,8 +175,8 @@ function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
       value: out,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [xS, wS, yS] = saved as tf.Tensor2D[];
-        const dz = tf.mul(dy, tf.step(yS));
-        return [tf.matMul(dz, wS, false, true), tf.matMul(xS, dz, true, false), tf.sum(dz, 0)];
+        const dz = reluBackward(dy, yS!);
+        return [tf.matMul(dz, wS, false, true), tf.matMul(xS, dz, true, false), channelSum(dz)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
