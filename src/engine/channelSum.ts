@@ -1,11 +1,10 @@
 /**
  * `ItraChannelSum`: the sum of a tensor over every axis but the last, [..., C] → [C] — a bias's
- * gradient. Where tensors live in CPU memory (cpu, wasm) one pass over the rows, summing in
- * float64; elsewhere tfjs's Sum.
+ * gradient. On the cpu backend one pass over the rows, summing in float64; elsewhere tfjs's Sum.
  *
- * Why: tfjs's Sum over leading axes is a transpose then a reduction on both backends. On wasm
- * it took ~7 ms for the `small` CNN's first conv layer (64x28x28 rows of 32 channels) against
- * ~1.5 ms for this loop; on cpu ~30 ms a `tiny` step for the engine's bias gradients.
+ * Why: tfjs's cpu Sum over leading axes is a transpose then a reduction, ~30 ms of a `tiny`
+ * step for the engine's bias gradients. (On wasm the same JS loop over the heap was no faster
+ * than wasm's own Sum: not registered there.)
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -28,11 +27,6 @@ interface CpuBackendLike {
   readSync(dataId: unknown): tf.TypedArray;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
 }
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): tf.TypedArray;
-}
-
 const channelsOf = (x: TensorInfo) => x.shape[x.shape.length - 1] ?? 1;
 
 function onCpu({ inputs, backend }: KernelArgs): TensorInfo {
@@ -42,28 +36,12 @@ function onCpu({ inputs, backend }: KernelArgs): TensorInfo {
   return b.makeTensorInfo([c], 'float32', channelSums(b.readSync(x.dataId), c));
 }
 
-function onWasm({ inputs, backend }: KernelArgs): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const x = inputs.x!;
-  const c = channelsOf(x);
-  const sums = channelSums(b.typedArrayFromHeap(x), c);
-  // makeOutput may grow the wasm memory, which detaches earlier heap views: write after it.
-  const out = b.makeOutput([c], 'float32');
-  b.typedArrayFromHeap(out).set(sums);
-  return out;
-}
-
-for (const [backendName, kernelFunc] of [
-  ['cpu', onCpu],
-  ['wasm', onWasm],
-] as const) {
-  if (!tf.getKernel(CHANNEL_SUM, backendName)) {
-    tf.registerKernel({
-      kernelName: CHANNEL_SUM,
-      backendName,
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
-  }
+if (!tf.getKernel(CHANNEL_SUM, 'cpu')) {
+  tf.registerKernel({
+    kernelName: CHANNEL_SUM,
+    backendName: 'cpu',
+    kernelFunc: onCpu as unknown as tf.KernelFunc,
+  });
 }
 
 /** Σ over every axis but the last: [..., C] → [C]. */

@@ -25,6 +25,8 @@ export interface ElementwiseKernel {
   glsl: string;
   /** webgpu: statements run for `index` < size, writing result[index]. */
   wgsl: string;
+  /** Where to register it (default: all four). */
+  backends?: Array<'cpu' | 'wasm' | 'webgl' | 'webgpu'>;
 }
 
 interface CpuBackendLike {
@@ -122,9 +124,10 @@ function makers(k: ElementwiseKernel) {
   };
 }
 
-/** Registers `k` on cpu, wasm, webgl and webgpu (once; later calls do nothing). */
+/** Registers `k` on cpu, wasm, webgl and webgpu or `k.backends` (once; later calls do nothing). */
 export function registerElementwiseKernel(k: ElementwiseKernel): void {
   for (const [backendName, kernelFunc] of Object.entries(makers(k))) {
+    if (k.backends && !k.backends.includes(backendName as 'cpu')) continue;
     if (!tf.getKernel(k.name, backendName)) {
       tf.registerKernel({
         kernelName: k.name,

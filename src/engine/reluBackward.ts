@@ -1,7 +1,7 @@
 /**
  * `ItraReluBackward` (dy, y) → dy where y > 0, else 0: the gradient through a ReLU whose
  * output y was saved, as one elementwise program (elementwiseKernels.ts) instead of tfjs's two
- * full-size kernels, step(y) then a multiply. Used by the fused conv and dense layers'
+ * full-size kernels, step(y) then a multiply (cpu, webgl, webgpu; wasm keeps those two). Used by the fused conv and dense layers'
  * gradients (models.ts). A NaN in y passes NaN on, as step(NaN)·dy does, so a diverging step
  * still reaches the guard as non-finite.
  */
@@ -14,6 +14,9 @@ registerElementwiseKernel({
   name: RELU_BACKWARD,
   inputs: ['dy', 'y'],
   shapeFrom: 'dy',
+  // Not wasm: its SIMD step and multiply take ~3 ms for the `small` CNN's ReLUs, a JS loop
+  // over the heap ~9 ms.
+  backends: ['cpu', 'webgl', 'webgpu'],
   loop(n, [dy, y], out) {
     for (let i = 0; i < n; i++) {
       const v = y![i]!;
@@ -37,4 +40,6 @@ registerElementwiseKernel({
 
 /** dy · [y > 0] for the saved output y of a ReLU (NaN where y is NaN). */
 export const reluBackward = <T extends tf.Tensor>(dy: T, y: T): T =>
-  tf.engine().runKernel(RELU_BACKWARD, { dy, y }) as T;
+  (tf.getKernel(RELU_BACKWARD, tf.getBackend())
+    ? tf.engine().runKernel(RELU_BACKWARD, { dy, y })
+    : tf.mul(dy, tf.step(y))) as T;
