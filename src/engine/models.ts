@@ -106,13 +106,13 @@ type Dense = Conv;
 type BN = ReturnType<ParamBuilder['batchNorm']>;
 
 /**
- * conv3x3(x, W) + b, then ReLU, as one FusedConv2D kernel in the forward pass, with its
- * gradient written here. tfjs's own tf.fused.conv2d (and so tf.layers) falls back to three
+ * conv3x3(x, W) + b, then ReLU if `relu`, as one FusedConv2D kernel in the forward pass, with
+ * its gradient written here. tfjs's own tf.fused.conv2d (and so tf.layers) falls back to three
  * kernels (conv, add, relu) whenever a gradient is being recorded, i.e. on every training
  * step. `inputNeedsGrad: false` (the first layer: x is the images) returns zeros for dL/dx
  * instead of running a transposed convolution for nothing.
  */
-function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tensor4D {
+function convBias(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean, relu: boolean): tf.Tensor4D {
   const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
     tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
@@ -120,11 +120,11 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
   const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
     // wasm: XNNPACK's convolution with a ReLU clamp runs ~15% slower than without one on the
     // wider layers (32→64 channels, 14x14: 23.2 vs 20.2 ms + 0.4 ms for a separate Relu).
-    const reluApart = tf.getBackend() === 'wasm';
+    const reluApart = relu && tf.getBackend() === 'wasm';
     const z = run(
       biasConvKernel(),
       { x: xIn, filter: w, bias: b },
-      { ...conv, dilations: [1, 1], activation: reluApart ? 'linear' : 'relu' },
+      { ...conv, dilations: [1, 1], activation: relu && !reluApart ? 'relu' : 'linear' },
     );
     const y = reluApart ? (tf.engine().runKernel(tf.Relu, { x: z }) as tf.Tensor4D) : z;
     save([xIn, w, y]);
@@ -132,7 +132,7 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xS, wS, yS] = saved as tf.Tensor4D[];
-        const dyAct = reluBackward(dy, yS!);
+        const dyAct = relu ? reluBackward(dy, yS!) : dy;
         const dx = inputNeedsGrad
           ? run(
               tf.Conv2DBackpropInput,
@@ -152,9 +152,23 @@ function convBiasRelu(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean): tf.Tens
   return f(x, c.w, c.b) as tf.Tensor4D;
 }
 
+/** ReLU with its gradient through the saved output (one kernel each way: reluBackward.ts). */
+function reluLayer(x: tf.Tensor4D): tf.Tensor4D {
+  type Save = (ts: tf.Tensor[]) => void;
+  const f = tf.customGrad(((xIn: tf.Tensor4D, save: Save) => {
+    const y = tf.engine().runKernel(tf.Relu, { x: xIn }) as tf.Tensor4D;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, [yS]: tf.Tensor[]) => reluBackward(dy, yS as tf.Tensor4D),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor4D;
+}
+
 /**
  * x·W + b, then ReLU, as one _FusedMatMul kernel with its gradient written here, for the same
- * reason as convBiasRelu: tf.fused.matMul un-fuses a ReLU whenever a gradient is recorded
+ * reason as convBias: tf.fused.matMul un-fuses a ReLU whenever a gradient is recorded
  * (matMul, add, relu forward; step, cast, mul backward).
  */
 function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
@@ -262,8 +276,12 @@ function plainCnn(
     features(x) {
       let y = x;
       for (const stage of convs) {
-        for (const c of stage) y = convBiasRelu(y, c, y !== x);
-        y = pool(y);
+        // The stage's last ReLU after its pooling: max commutes with ReLU, so the features and
+        // every gradient are the same, and the ReLU and its backward run at a quarter size.
+        stage.forEach((c, i) => {
+          y = convBias(y, c, y !== x, i < stage.length - 1);
+        });
+        y = reluLayer(pool(y));
       }
       return denseBiasRelu(tf.reshape(y, [y.shape[0], flat]) as tf.Tensor2D, fc);
     },
