@@ -14,6 +14,7 @@ interface BackendCheck {
   kernel: boolean;
   programChoices: boolean;
   directConvs: Array<{ name: string; error: number }>;
+  elementwise: Record<string, number[]>;
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
   leaked: number;
@@ -46,11 +47,12 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
     const r = result[backend]!;
     expect(r.error, `${backend} did not run`).toBeUndefined();
     expect(r.kernel, `${backend}: our median kernel registered?`).toBe(backend === 'webgpu');
-    // The e2e browser's WebGPU is SwiftShader: the whole-model check ran the engine's choices.
+    // The e2e browser's WebGPU is SwiftShader (--use-webgpu-adapter=swiftshader, even where a
+    // GPU exists): the whole-model check ran the engine's programs for an emulated adapter.
     expect(r.programChoices, `${backend}: program choices`).toBe(backend === 'webgpu');
     // Our direct convolution against tfjs's on WebGPU (5 cases; none elsewhere).
     expect(r.directConvs.length, `${backend}: direct convolution cases`).toBe(
-      backend === 'webgpu' ? 5 : 0,
+      backend === 'webgpu' ? 6 : 0,
     );
     for (const c of r.directConvs) {
       expect(c.error, `${backend} direct convolution, ${c.name}`).toBeLessThan(1e-5);
@@ -67,6 +69,24 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
       const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
       expect(worst / scale, `${backend} ${key} vs cpu`).toBeLessThan(1e-3);
     }
+  }
+  // The engine's elementwise kernels, exact values on every backend (p − 0.5·(0.5v + g); the
+  // flag at 0 must leave v and p as they are; the ReLU backward keeps NaN and ±∞ as dy·step(y)).
+  for (const backend of ['cpu', 'webgpu', 'webgl']) {
+    const e = result[backend]!.elementwise;
+    expect(e.candidate, `${backend} SGD candidate`).toEqual([0.375, 1.625, 3.75, 3.875, 4.25]);
+    expect(e['velocity ok'], `${backend} velocity`).toEqual([1.25, 0.75, -1.5, 0.25, 1.5]);
+    expect(e['velocity refused'], `${backend} velocity, refused`).toEqual([0.5, -0.5, 1, 0, 2]);
+    expect(e['select ok'], `${backend} select`).toEqual([1, 2, 3, 4, 5]);
+    expect(e['select refused'], `${backend} select, refused`).toEqual([1, 1, -2, 0.25, 0.5]);
+    expect(e['relu backward']!.map(String), `${backend} ReLU backward`).toEqual([
+      '2',
+      '0',
+      'NaN',
+      'NaN',
+      '-Infinity',
+      '0',
+    ]);
   }
   // The guard on every backend: [1, 2, 3] − 0.5·1 after a finite step (and the 12th tensor,
   // 1…14, all moved), then v = 0.9·1 + 1 = 1.9 and p − 0.5·1.9 after a second; unchanged after

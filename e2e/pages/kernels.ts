@@ -18,6 +18,8 @@ import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKer
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
 import { onEmulatedWebGpu, withProgramChoices } from '../../src/engine/programChoices';
+import { reluBackward } from '../../src/engine/reluBackward';
+import { selectByFlag, sgdCandidate, sgdVelocity } from '../../src/engine/sgdKernels';
 import { trainingLoss } from '../../src/engine/trainer';
 
 /** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
@@ -218,6 +220,7 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
     ['stride 2, valid, odd sizes', [2, 9, 11, 3], [3, 3, 3, 5], 2, 'valid', 'linear'],
     ['stride 2, same', [2, 8, 7, 4], [3, 3, 4, 6], 2, 'same', 'relu'],
     ['5x3 filter', [2, 6, 5, 2], [5, 3, 2, 3], 1, 'same', 'linear'],
+    ['a NaN input (the ReLU keeps it)', [1, 5, 5, 2], [3, 3, 2, 4], 1, 'same', 'relu'],
   ];
   const out = [];
   for (const [name, xs, ws, stride, pad, activation] of cases) {
@@ -226,7 +229,9 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
         Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() - 0.5),
         shape,
       );
-    const [x, w, b] = [t(xs), t(ws), t([ws[3]!])];
+    const xv = Array.from({ length: xs.reduce((a, b) => a * b) }, () => r() - 0.5);
+    if (name.startsWith('a NaN')) xv[12] = Number.NaN;
+    const [x, w, b] = [tf.tensor(xv, xs), t(ws), t([ws[3]!])];
     const attrs = {
       strides: [stride, stride],
       pad,
@@ -241,12 +246,47 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
     const [ours, theirs] = [run(DIRECT_CONV2D), run(tf.FusedConv2D)];
     const [a, c] = [await ours.data(), await theirs.data()];
     let worst = a.length === c.length ? 0 : Number.POSITIVE_INFINITY;
-    const scale = Math.max(1e-6, ...Array.from(c, Math.abs));
-    for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(a[i]! - c[i]!) / scale);
+    const scale = Math.max(1e-6, ...Array.from(c, (v) => (Number.isNaN(v) ? 0 : Math.abs(v))));
+    for (let i = 0; i < c.length; i++) {
+      // NaN where tfjs has NaN, and only there.
+      if (Number.isNaN(c[i]!) || Number.isNaN(a[i]!)) {
+        if (Number.isNaN(c[i]!) !== Number.isNaN(a[i]!)) worst = Number.POSITIVE_INFINITY;
+      } else worst = Math.max(worst, Math.abs(a[i]! - c[i]!) / scale);
+    }
     out.push({ name, error: worst });
     tf.dispose([x, w, b, ours, theirs]);
   }
   return out;
+}
+
+/**
+ * The engine's elementwise kernels on this backend with the flag made as the optimizer makes it
+ * (a Select from a bool): the SGD candidate, the velocity and the select at ok = 1 and ok = 0,
+ * and the ReLU backward with NaN and ±∞. Exact expected values (they are exact in float32).
+ */
+async function elementwise(): Promise<Record<string, number[]>> {
+  const flag = (on: boolean) =>
+    tf.where(tf.scalar(on, 'bool'), tf.scalar(1), tf.scalar(0)) as tf.Scalar;
+  const p = tf.tensor1d([1, 2, 3, 4, 5]);
+  const v = tf.tensor1d([0.5, -0.5, 1, 0, 2]);
+  const g = tf.tensor1d([1, 1, -2, 0.25, 0.5]);
+  const lr = tf.scalar(0.5);
+  const inf = Number.POSITIVE_INFINITY;
+  const dy = tf.tensor1d([2, 3, Number.NaN, inf, -inf, 6]);
+  const y = tf.tensor1d([1, 0, 0, 0, 1, -1]);
+  // In a tidy: the flags and their scalars go; the outputs are returned, so kept.
+  const outs: Record<string, tf.Tensor> = tf.tidy(() => ({
+    candidate: sgdCandidate(p, v, g, lr, 0.5),
+    'velocity ok': sgdVelocity(flag(true), v, g, 0.5),
+    'velocity refused': sgdVelocity(flag(false), v, g, 0.5),
+    'select ok': selectByFlag(flag(true), p, g),
+    'select refused': selectByFlag(flag(false), p, g),
+    'relu backward': reluBackward(dy, y),
+  }));
+  const result: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(outs)) result[k] = Array.from(await t.data(), (x) => x + 0);
+  tf.dispose([p, v, g, lr, dy, y, ...Object.values(outs)]);
+  return result;
 }
 
 async function main() {
@@ -263,6 +303,7 @@ async function main() {
         matching: { ...(await matching()), ...(await wholeModel()) },
         guard: await guard(),
         directConvs: await directConvs(),
+        elementwise: await elementwise(),
       };
       clearMatchingCache();
       Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });

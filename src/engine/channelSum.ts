@@ -46,6 +46,7 @@ if (!tf.getKernel(CHANNEL_SUM, 'cpu')) {
 
 /** Σ over every axis but the last: [..., C] → [C]. */
 export function channelSum(x: tf.Tensor): tf.Tensor1D {
+  if (x.rank < 1) throw new Error('channelSum: a tensor of rank ≥ 1 expected');
   if (tf.getKernel(CHANNEL_SUM, tf.getBackend())) {
     return tf.engine().runKernel(CHANNEL_SUM, { x }) as tf.Tensor1D;
   }

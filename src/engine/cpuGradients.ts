@@ -10,8 +10,8 @@
  *
  * They are registered under names of their own rather than over tfjs's, so that code that
  * does not ask for them (tf.layers, model.fit, the bench's peer) runs tfjs's kernels as before.
- * Both give tfjs's results (gradientLoops.ts; checked against the stock kernels in
- * cpuGradients.test.ts).
+ * Both give tfjs's results for finite values (gradientLoops.ts; checked against the stock
+ * kernels in cpuGradients.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DFilterGradient, maxPoolGradientInto } from './gradientLoops';

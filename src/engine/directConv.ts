@@ -64,7 +64,7 @@ class DirectConvProgram {
               }
             }
           }
-          ${this.relu ? 'acc = max(acc, 0.0);' : ''}
+          ${this.relu ? 'acc = select(acc, 0.0, acc < 0.0); // NaN stays NaN, as in tfjs' : ''}
           result[index] = acc;
         }
       }

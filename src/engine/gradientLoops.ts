@@ -13,7 +13,8 @@ type Values = ArrayLike<number>;
  * pixel, each filter tap adds x[pixel under the tap, :] ⊗ dy[pixel, :]. The loop runs over
  * output pixels with the output channels innermost (contiguous in dy and in dW), skips zero
  * inputs (after a ReLU and a max pool most are), and sums in float64 like tfjs's kernel.
- * Returns [fh, fw, cin, cout] values.
+ * Returns [fh, fw, cin, cout] values: tfjs's for finite dy (skipping x = 0 also skips 0·NaN and
+ * 0·∞; the bias gradient, a sum of the same dy, still carries a NaN to the guard).
  */
 export function conv2DFilterGradient(
   info: tf.backend_util.Conv2DInfo,

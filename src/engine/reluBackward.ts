@@ -2,8 +2,8 @@
  * `ItraReluBackward` (dy, y) → dy where y > 0, else 0: the gradient through a ReLU whose
  * output y was saved, as one elementwise program (elementwiseKernels.ts) instead of tfjs's two
  * full-size kernels, step(y) then a multiply (cpu, webgl, webgpu; wasm keeps those two). Used by the fused conv and dense layers'
- * gradients (models.ts). A NaN in y passes NaN on, as step(NaN)·dy does, so a diverging step
- * still reaches the guard as non-finite.
+ * gradients (models.ts). Non-finite values come out where dy·step(y) gives them (NaN or ±∞ in
+ * dy, NaN in y), so a diverging step still reaches the guard as non-finite.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerElementwiseKernel } from './elementwiseKernels';
@@ -17,28 +17,40 @@ registerElementwiseKernel({
   // Not wasm: its SIMD step and multiply take ~3 ms for the `small` CNN's ReLUs, a JS loop
   // over the heap ~9 ms.
   backends: ['cpu', 'webgl', 'webgpu'],
+  // As dy·step(y): dy where y > 0; elsewhere dy·0, i.e. 0, or NaN where dy is NaN or ±∞ (or
+  // y is NaN), so a non-finite gradient at a switched-off unit still reaches the guard.
   loop(n, [dy, y], out) {
     for (let i = 0; i < n; i++) {
       const v = y![i]!;
-      out[i] = v > 0 ? dy![i]! : v <= 0 ? 0 : Number.NaN;
+      const d = dy![i]!;
+      out[i] = v > 0 ? d : v <= 0 ? d * 0 : Number.NaN;
     }
   },
-  // isnan: tfjs's shader helpers (comparisons with NaN are not reliable in shaders).
+  // isnan, isinf, NAN: tfjs's shader helpers (comparisons with NaN are not reliable in shaders,
+  // and a compiler may fold d * 0.0 to 0.0).
   glsl: `
     float v = getYAtOutCoords();
-    setOutput(isnan(v) ? v : (v > 0.0 ? getDyAtOutCoords() : 0.0));`,
+    float d = getDyAtOutCoords();
+    if (v > 0.0) {
+      setOutput(d);
+    } else if (isnan(v) || isnan(d) || isinf(d)) {
+      setOutput(NAN);
+    } else {
+      setOutput(0.0);
+    }`,
   wgsl: `
     let v = y[index];
-    if (isnan(v)) {
-      result[index] = v;
-    } else if (v > 0.0) {
-      result[index] = dy[index];
+    let d = dy[index];
+    if (v > 0.0) {
+      result[index] = d;
+    } else if (isnan(v) || isnan(d) || isinf(d)) {
+      result[index] = uniforms.NAN;
     } else {
       result[index] = 0.0;
     }`,
 });
 
-/** dy · [y > 0] for the saved output y of a ReLU (NaN where y is NaN). */
+/** dy · step(y) for the saved output y of a ReLU, as one kernel where we have one. */
 export const reluBackward = <T extends tf.Tensor>(dy: T, y: T): T =>
   (tf.getKernel(RELU_BACKWARD, tf.getBackend())
     ? tf.engine().runKernel(RELU_BACKWARD, { dy, y })
