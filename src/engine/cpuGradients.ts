@@ -14,7 +14,7 @@
  * kernels in cpuGradients.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DFilterGradient, maxPoolGradientInto } from './gradientLoops';
+import { conv2DFilterGradient, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Shape4 = [number, number, number, number];
@@ -46,15 +46,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as CpuBackendLike;
   const { dy, input: x } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as Shape4,
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = maxPoolGradInfo(x.shape, attrs);
   const dx = new Float32Array(x.shape.reduce((a, c) => a * c, 1));
   maxPoolGradientInto(info, b.readSync(x.dataId), b.readSync(dy.dataId), dx);
   return b.makeTensorInfo(x.shape, 'float32', dx);

@@ -12,6 +12,7 @@
  * e2e/kernels.spec.ts (the whole tiny CNN's loss and gradients).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WebGpuBackendLike } from './elementwiseKernels';
 
 export const DIRECT_CONV2D = 'ItraDirectConv2D';
 
@@ -70,15 +71,6 @@ class DirectConvProgram {
       }
     `;
   }
-}
-
-interface WebGpuBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: Array<{ type: string; data: number[] }>,
-  ): TensorInfo;
 }
 
 function directConv({ inputs, backend, attrs }: KernelArgs): TensorInfo {

@@ -45,7 +45,8 @@ interface WebGlBackendLike {
     customUniformValues?: number[][],
   ): TensorInfo;
 }
-interface WebGpuBackendLike {
+/** What our WebGPU kernels call on tfjs-webgpu's backend (also directConv.ts). */
+export interface WebGpuBackendLike {
   runWebGPUProgram(
     program: object,
     inputs: TensorInfo[],

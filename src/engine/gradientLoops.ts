@@ -4,7 +4,7 @@
  * input gradient. NHWC only. Pure functions over flat arrays: the kernels in cpuGradients.ts
  * and wasmGradients.ts wrap them.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 type Values = ArrayLike<number>;
 
@@ -101,4 +101,20 @@ export function maxPoolGradientInto(
       }
     }
   }
+}
+
+/** The pooling geometry of a MaxPoolGrad kernel call (its input shape and attributes). */
+export function maxPoolGradInfo(
+  xShape: number[],
+  attrs: tf.NamedAttrMap | undefined,
+): tf.backend_util.Conv2DInfo {
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
 }

@@ -50,7 +50,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { maxPoolGradientInto } from './gradientLoops';
+import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];
@@ -332,15 +332,7 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as BackendWasm;
   const dy = input(inputs, 'dy');
   const x = input(inputs, 'input');
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as Shape4,
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
+  const info = maxPoolGradInfo(x.shape, attrs);
   // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
   const dx = b.makeOutput(x.shape, 'float32');
   const dxv = b.typedArrayFromHeap(dx);
