@@ -14,7 +14,12 @@
  * kernels in cpuGradients.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DFilterGradient, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
+import {
+  conv2DFilterGradient,
+  convInfoOf,
+  maxPoolGradInfo,
+  maxPoolGradientInto,
+} from './gradientLoops';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Shape4 = [number, number, number, number];
@@ -29,15 +34,13 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
     attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
+  const info = convInfoOf(
     x.shape as Shape4,
     filterShape,
     strides,
-    1,
     pad,
     dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
+    dataFormat,
   );
   const dw = conv2DFilterGradient(info, b.readSync(x.dataId), b.readSync(dy.dataId));
   return b.makeTensorInfo(filterShape, 'float32', dw);

@@ -118,3 +118,24 @@ export function maxPoolGradInfo(
     dimRoundingMode,
   );
 }
+
+/** The conv's pads as tfjs's forward conv computes them: padInfo of computeConv2DInfo. */
+export function convInfoOf(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
+  dataFormat: 'NHWC' | 'NCHW',
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
+}

@@ -50,9 +50,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
+import { convInfoOf, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
 
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];
 // biome-ignore lint/complexity/noBannedTypes: tfjs types a kernel's backend as {}.
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: tf.NamedAttrMap };
@@ -77,27 +76,6 @@ function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   const t = inputs[name];
   if (t == null) throw new Error(`missing kernel input '${name}'`);
   return t;
-}
-
-/** The conv's pads as tfjs's forward conv computes them: padInfo of computeConv2DInfo. */
-function convInfoOf(
-  xShape: Shape4,
-  filterShape: Shape4,
-  strides: [number, number] | number,
-  pad: Pad,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-  dataFormat: 'NHWC' | 'NCHW',
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    tf.backend_util.convertConv2DDataFormat(dataFormat),
-  );
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
