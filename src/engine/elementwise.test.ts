@@ -1,7 +1,8 @@
 /**
  * The engine's ReLU backward and channel sum on cpu (where they are our kernels) against
  * tfjs's ops: dy·step(y) including NaN and ±∞ in dy or y, and the sum over leading axes. On
- * wasm neither is registered (tfjs's ops run: checked). WebGL and WebGPU run the ReLU backward
+ * wasm neither is registered (tfjs's ops run: checked); the channel sum there is a product with
+ * per-image average pools (checked against a float64 sum). WebGL and WebGPU run the ReLU backward
  * inside e2e/kernels.spec.ts (whole-model gradients against cpu, and NaN/∞ cases).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -73,4 +74,45 @@ describe('ReLU backward and channel sum on cpu', () => {
       });
     },
   );
+});
+
+describe('channel sum on wasm (per-image average pools)', () => {
+  it.each([[[64, 28, 28, 32]], [[5, 3]], [[3, 4, 4, 7]], [[9]]])(
+    'equals the cpu sum over leading axes on %j',
+    async (shape) => {
+      expect(tf.getBackend()).toBe('wasm');
+      const values = uniform(shape, 4);
+      const got = channelSum(values);
+      const data = await values.data();
+      const c = shape[shape.length - 1]!;
+      const want = new Float64Array(c);
+      for (let i = 0; i < data.length; i++) want[i % c]! += data[i]!;
+      expect(got.shape).toEqual([c]);
+      const g = await got.data();
+      // float32 accumulation over up to 50,176 values in [-1, 1] (measured: ≤ 3e-4).
+      for (let i = 0; i < c; i++) expect(Math.abs(g[i]! - want[i]!)).toBeLessThan(2e-3);
+      tf.dispose([values, got]);
+    },
+  );
+
+  it('pools a rank-4 gradient before summing it', async () => {
+    const x = uniform([4, 6, 6, 8], 5);
+    const { kernels } = await tf.profile(() => channelSum(x));
+    expect(kernels.map((k) => k.name)).toContain('AvgPool');
+    // The only Sum left runs over the 4 per-image means.
+    for (const k of kernels.filter((k) => k.name === 'Sum')) {
+      expect(k.inputShapes[0]).toEqual([4, 1, 1, 8]);
+    }
+    x.dispose();
+  });
+
+  it('keeps a NaN or ∞ channel non-finite (what the step guard reads)', async () => {
+    const x = tf.tensor4d([1, 2, 3, Number.NaN, 5, 6, 7, 8, Number.POSITIVE_INFINITY], [1, 3, 1, 3]);
+    const [nan, finite, inf] = Array.from(await channelSum(x).data());
+    // XNNPACK's average pool clamps a NaN to -∞ (wasm's Sum would give NaN): both refuse the step.
+    expect(Number.isFinite(nan)).toBe(false);
+    expect(finite).toBe(15);
+    expect(inf).toBe(Number.POSITIVE_INFINITY);
+    x.dispose();
+  });
 });

@@ -69,6 +69,7 @@ export function maxPoolGradientInto(
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const { effectiveFilterHeight, effectiveFilterWidth, padInfo } = info;
   const rowStride = inWidth * ch;
+  const square2 = dilationHeight === 1 && dilationWidth === 1;
   for (let n = 0; n < batchSize; n++) {
     const xBatch = n * inHeight * rowStride;
     for (let yr = 0; yr < outHeight; yr++) {
@@ -82,6 +83,33 @@ export function maxPoolGradientInto(
         while (cMin < 0) cMin += dilationWidth;
         const cMax = Math.min(inWidth, cCorner + effectiveFilterWidth);
         const dyBase = ((n * outHeight + yr) * outWidth + yc) * ch;
+        if (square2 && rMax - rMin === 2 && cMax - cMin === 2) {
+          // A whole 2x2 window (the models' pools): the loop below unrolled, same order.
+          const a0 = xBatch + rMin * rowStride + cMin * ch;
+          const a2 = a0 + rowStride;
+          for (let d = 0; d < ch; d++) {
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            const v0 = x[a0 + d]!;
+            if (v0 > best) {
+              best = v0;
+              at = a0 + d;
+            }
+            const v1 = x[a0 + ch + d]!;
+            if (v1 > best) {
+              best = v1;
+              at = a0 + ch + d;
+            }
+            const v2 = x[a2 + d]!;
+            if (v2 > best) {
+              best = v2;
+              at = a2 + d;
+            }
+            if (x[a2 + ch + d]! > best) at = a2 + ch + d;
+            if (at >= 0) dx[at]! += dy[dyBase + d]!;
+          }
+          continue;
+        }
         for (let d = 0; d < ch; d++) {
           let best = Number.NEGATIVE_INFINITY;
           let at = -1;
