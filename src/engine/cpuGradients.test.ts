@@ -83,7 +83,14 @@ describe('cpu gradient kernels', () => {
   const poolCases: Array<[string, () => tf.Tensor4D, number, number, string, number]> = [
     ['2x2/2 valid', () => uniform([3, 28, 28, 8], 3) as tf.Tensor4D, 2, 2, 'valid', 0],
     ['2x2/2 same, odd sizes', () => uniform([2, 7, 9, 3], 4) as tf.Tensor4D, 2, 2, 'same', 0],
-    ['2x2/1 valid, overlapping', () => uniform([2, 6, 7, 3], 8) as tf.Tensor4D, 2, 1, 'valid', 1e-6],
+    [
+      '2x2/1 valid, overlapping',
+      () => uniform([2, 6, 7, 3], 8) as tf.Tensor4D,
+      2,
+      1,
+      'valid',
+      1e-6,
+    ],
     ['3x3/1 same, overlapping', () => uniform([2, 6, 6, 2], 5) as tf.Tensor4D, 3, 1, 'same', 1e-6],
     [
       'ties (ReLU zeros, repeated integers)',

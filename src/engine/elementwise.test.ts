@@ -107,7 +107,10 @@ describe('channel sum on wasm (per-image average pools)', () => {
   });
 
   it('keeps a NaN or ∞ channel non-finite (what the step guard reads)', async () => {
-    const x = tf.tensor4d([1, 2, 3, Number.NaN, 5, 6, 7, 8, Number.POSITIVE_INFINITY], [1, 3, 1, 3]);
+    const x = tf.tensor4d(
+      [1, 2, 3, Number.NaN, 5, 6, 7, 8, Number.POSITIVE_INFINITY],
+      [1, 3, 1, 3],
+    );
     const [nan, finite, inf] = Array.from(await channelSum(x).data());
     // XNNPACK's average pool clamps a NaN to -∞ (wasm's Sum would give NaN): both refuse the step.
     expect(Number.isFinite(nan)).toBe(false);
