@@ -14,6 +14,7 @@ interface BackendCheck {
   kernel: boolean;
   programChoices: boolean;
   directConvs: Array<{ name: string; error: number }>;
+  filterGradients: Array<{ cin: number; byTaps: boolean; error: number }>;
   elementwise: Record<string, number[]>;
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
@@ -56,6 +57,15 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
     );
     for (const c of r.directConvs) {
       expect(c.error, `${backend} direct convolution, ${c.name}`).toBeLessThan(1e-5);
+    }
+    // The filter gradient: per-tap products from 8 input channels on SwiftShader WebGL and from
+    // 32 on SwiftShader WebGPU, tfjs's program below; the same values either way.
+    expect(
+      r.filterGradients.map((f) => f.byTaps),
+      `${backend}: per-tap filter gradients`,
+    ).toEqual(backend === 'webgl' ? [false, true, true] : [false, false, true]);
+    for (const f of r.filterGradients) {
+      expect(f.error, `${backend} filter gradient, ${f.cin} input channels`).toBeLessThan(1e-5);
     }
     for (const m of r.medians) {
       // The same float32 distances, sorted: the exact same median (CPU and GPU sort agree).

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { DIRECT_CONV2D } from '../../src/engine/directConv';
+import { convFilterGradient, filterGradientByTaps } from '../../src/engine/filterGradient';
 import {
   clearMatchingCache,
   matchingLossOf,
@@ -260,6 +261,39 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
 }
 
 /**
+ * The engine's filter gradient (filterGradient.ts) against tfjs's Conv2DBackpropFilter on this
+ * backend, for 1, 8 and 32 input channels: whether it took the per-tap products, and the worst
+ * error relative to the largest value.
+ */
+async function filterGradients(): Promise<Array<{ cin: number; byTaps: boolean; error: number }>> {
+  const r = lcg(13);
+  const out = [];
+  for (const cin of [1, 8, 32]) {
+    const t = (shape: [number, number, number, number]) =>
+      tf.tensor4d(
+        Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() - 0.5),
+        shape,
+      );
+    const [x, dy] = [t([4, 14, 14, cin]), t([4, 14, 14, 16])];
+    const filterShape: [number, number, number, number] = [3, 3, cin, 16];
+    const ours = withProgramChoices(() => convFilterGradient(x, dy, filterShape));
+    const theirs = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+      strides: [1, 1],
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const [a, c] = [await ours.data(), await theirs.data()];
+    const scale = Math.max(1e-6, ...Array.from(c, Math.abs));
+    let error = a.length === c.length ? 0 : Number.POSITIVE_INFINITY;
+    for (let i = 0; i < c.length; i++) error = Math.max(error, Math.abs(a[i]! - c[i]!) / scale);
+    out.push({ cin, byTaps: filterGradientByTaps(cin), error });
+    tf.dispose([x, dy, ours, theirs]);
+  }
+  return out;
+}
+
+/**
  * The engine's elementwise kernels on this backend with the flag made as the optimizer makes it
  * (a Select from a bool): the SGD candidate, the velocity and the select at ok = 1 and ok = 0,
  * and the ReLU backward with NaN and ±∞. Exact expected values (they are exact in float32).
@@ -303,6 +337,7 @@ async function main() {
         matching: { ...(await matching()), ...(await wholeModel()) },
         guard: await guard(),
         directConvs: await directConvs(),
+        filterGradients: await filterGradients(),
         elementwise: await elementwise(),
       };
       clearMatchingCache();

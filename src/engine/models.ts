@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { channelSum } from './channelSum';
 import type { ModelId } from './config';
 import { gradientKernel } from './cpuGradients';
+import { convFilterGradient } from './filterGradient';
 import { biasConvKernel } from './programChoices';
 import { reluBackward } from './reluBackward';
 import { Rng } from './rng';
@@ -140,11 +141,7 @@ function convBias(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean, relu: boolea
               { ...conv, inputShape: xS.shape },
             )
           : tf.zerosLike(xS);
-        const dw = run(
-          gradientKernel(tf.Conv2DBackpropFilter),
-          { x: xS, dy: dyAct },
-          { ...conv, filterShape: wS.shape },
-        );
+        const dw = convFilterGradient(xS, dyAct, wS.shape);
         return [dx, dw, channelSum(dyAct)];
       },
     };

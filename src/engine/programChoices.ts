@@ -27,6 +27,29 @@ export function onEmulatedWebGpu(): boolean {
   return adapter?.architecture === 'swiftshader';
 }
 
+/** The WebGL renderer behind a webgl backend, read once per backend instance. */
+const renderers = new WeakMap<object, string>();
+interface GlLike {
+  RENDERER: number;
+  getParameter(name: number): unknown;
+  getExtension(name: string): unknown;
+}
+
+/** Whether the active backend is WebGL on a CPU-emulated renderer (SwiftShader, llvmpipe). */
+export function onEmulatedWebGl(): boolean {
+  if (tf.getBackend() !== 'webgl') return false;
+  const backend = tf.backend() as { gpgpu?: { gl?: GlLike } };
+  let renderer = renderers.get(backend);
+  if (renderer === undefined) {
+    const gl = backend.gpgpu?.gl;
+    // WEBGL_debug_renderer_info's UNMASKED_RENDERER_WEBGL.
+    const unmasked = gl?.getExtension('WEBGL_debug_renderer_info') ? 0x9246 : gl?.RENDERER;
+    renderer = gl && unmasked !== undefined ? String(gl.getParameter(unmasked)) : '';
+    renderers.set(backend, renderer);
+  }
+  return /swiftshader|llvmpipe|software/i.test(renderer);
+}
+
 /** The kernel for conv + bias (+ ReLU): tfjs's FusedConv2D, or ours on emulated WebGPU. */
 export function biasConvKernel(): string {
   return onEmulatedWebGpu() ? DIRECT_CONV2D : tf.FusedConv2D;
