@@ -97,6 +97,12 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
       '-Infinity',
       '0',
     ]);
+    // The bias-gradient sum (average pools on SwiftShader GPUs): exact, and non-finite where a
+    // NaN or ∞ sits (the step guard's signal).
+    const [finite, withNaN, withInf] = e['channel sum']!;
+    expect(finite, `${backend} channel sum`).toBe(36);
+    expect(Number.isFinite(withNaN), `${backend} channel sum with a NaN`).toBe(false);
+    expect(withInf, `${backend} channel sum with ∞`).toBe(Number.POSITIVE_INFINITY);
   }
   // The guard on every backend: [1, 2, 3] − 0.5·1 after a finite step (and the 12th tensor,
   // 1…14, all moved), then v = 0.9·1 + 1 = 1.9 and p − 0.5·1.9 after a second; unchanged after

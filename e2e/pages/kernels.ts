@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
+import { channelSum } from '../../src/engine/channelSum';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { DIRECT_CONV2D } from '../../src/engine/directConv';
 import { convFilterGradient, filterGradientByTaps } from '../../src/engine/filterGradient';
@@ -308,6 +309,17 @@ async function elementwise(): Promise<Record<string, number[]>> {
   const inf = Number.POSITIVE_INFINITY;
   const dy = tf.tensor1d([2, 3, Number.NaN, inf, -inf, 6]);
   const y = tf.tensor1d([1, 0, 0, 0, 1, -1]);
+  // A bias gradient [N=2, H=2, W=2, C=3]: channel 0 the integers 1…8 (sum 36, exact through an
+  // average of 4 and a product by 4), channel 1 a NaN among them, channel 2 a +∞.
+  const biasDy = tf.tensor4d(
+    Array.from({ length: 24 }, (_, i) => {
+      const [pixel, c] = [Math.floor(i / 3), i % 3];
+      if (c === 1 && pixel === 5) return Number.NaN;
+      if (c === 2 && pixel === 2) return inf;
+      return pixel + 1;
+    }),
+    [2, 2, 2, 3],
+  );
   // In a tidy: the flags and their scalars go; the outputs are returned, so kept.
   const outs: Record<string, tf.Tensor> = tf.tidy(() => ({
     candidate: sgdCandidate(p, v, g, lr, 0.5),
@@ -316,10 +328,11 @@ async function elementwise(): Promise<Record<string, number[]>> {
     'select ok': selectByFlag(flag(true), p, g),
     'select refused': selectByFlag(flag(false), p, g),
     'relu backward': reluBackward(dy, y),
+    'channel sum': channelSum(biasDy),
   }));
   const result: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(outs)) result[k] = Array.from(await t.data(), (x) => x + 0);
-  tf.dispose([p, v, g, lr, dy, y, ...Object.values(outs)]);
+  tf.dispose([p, v, g, lr, dy, y, biasDy, ...Object.values(outs)]);
   return result;
 }
 

@@ -3,14 +3,17 @@
  * gradient. On the cpu backend one pass over the rows, summing in float64; elsewhere tfjs's Sum.
  *
  * Why: tfjs's cpu Sum over leading axes is a transpose then a reduction, ~30 ms of a `tiny`
- * step for the engine's bias gradients. On wasm a JS loop over the heap was no faster than
- * wasm's own Sum, which transposes first (7.7 ms for a [64,28,28,32] gradient). There a
- * rank-4 [N,H,W,C] sum is a global average pool per image (XNNPACK, 0.65 ms), a sum over the
- * N images and a product by H·W: 12x faster, and closer to a float64 sum (max error 2e-4 vs
- * 5e-3 for wasm's Sum on that shape). XNNPACK's pool turns a NaN into -∞: still non-finite,
- * which is all the step guard asks. The peer (`model.fit`) keeps tfjs's Sum.
+ * step for the engine's bias gradients. Elsewhere tfjs's Sum over leading axes transposes
+ * first; a rank-4 [N,H,W,C] sum is faster as a global average pool per image, a sum over the N
+ * images and a product by H·W. [64,28,28,32], batch 64 (bench page, with the read-back):
+ * wasm 7.7 → 0.65 ms (a JS loop over the heap was no faster than wasm's Sum); CPU-emulated
+ * WebGL 82 → 44 ms, WebGPU 99 → 31 ms. Closer to a float64 sum, too (wasm: max error 2e-4 vs
+ * 5e-3 for wasm's Sum). XNNPACK's pool (wasm) turns a NaN into -∞: still non-finite, which is
+ * all the step guard asks. Real GPUs keep tfjs's Sum (not measured); the peer (`model.fit`)
+ * keeps it everywhere.
  */
 import * as tf from '@tensorflow/tfjs';
+import { onEmulatedWebGl, onEmulatedWebGpu } from './programChoices';
 
 export const CHANNEL_SUM = 'ItraChannelSum';
 
@@ -54,7 +57,7 @@ export function channelSum(x: tf.Tensor): tf.Tensor1D {
   if (tf.getKernel(CHANNEL_SUM, tf.getBackend())) {
     return tf.engine().runKernel(CHANNEL_SUM, { x }) as tf.Tensor1D;
   }
-  if (tf.getBackend() === 'wasm' && x.rank === 4) {
+  if (x.rank === 4 && (tf.getBackend() === 'wasm' || onEmulatedWebGl() || onEmulatedWebGpu())) {
     const [, h, w] = x.shape as [number, number, number, number];
     return tf.tidy(() => {
       const means = tf.avgPool(x as tf.Tensor4D, [h, w], [h, w], 'valid');
