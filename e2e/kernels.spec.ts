@@ -12,6 +12,7 @@ import { DEV_URL } from './browser';
 interface BackendCheck {
   error?: string;
   kernel: boolean;
+  matchingKernels: boolean;
   programChoices: boolean;
   directConvs: Array<{ name: string; error: number }>;
   filterGradients: Array<{ cin: number; byTaps: boolean; error: number }>;
@@ -44,10 +45,14 @@ test('median σ, Match_c, the tiny CNN training gradients and the NaN guard agre
   const cpu = result.cpu!;
   expect(cpu.error).toBeUndefined();
   expect(cpu.kernel).toBe(true);
+  expect(cpu.matchingKernels).toBe(true);
   for (const backend of ['webgpu', 'webgl']) {
     const r = result[backend]!;
     expect(r.error, `${backend} did not run`).toBeUndefined();
     expect(r.kernel, `${backend}: our median kernel registered?`).toBe(backend === 'webgpu');
+    // The matching loss: our kernels (matchingKernels.ts) on WebGPU, tfjs ops on WebGL; both
+    // against the cpu backend's loops below (Match_c, σ, gradients, the whole model).
+    expect(r.matchingKernels, `${backend}: matching kernels`).toBe(backend === 'webgpu');
     // The e2e browser's WebGPU is SwiftShader (--use-webgpu-adapter=swiftshader, even where a
     // GPU exists): the whole-model check ran the engine's programs for an emulated adapter.
     expect(r.programChoices, `${backend}: program choices`).toBe(backend === 'webgpu');

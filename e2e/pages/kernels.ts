@@ -16,6 +16,7 @@ import {
   pairwiseSqDist,
   SIGMA_FLOOR,
 } from '../../src/engine/matching';
+import { hasMatchingKernels } from '../../src/engine/matchingKernels';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
@@ -345,6 +346,7 @@ async function main() {
       const before = tf.memory().numTensors;
       result[backend] = {
         kernel: hasMedianKernel(128),
+        matchingKernels: hasMatchingKernels(),
         programChoices: onEmulatedWebGpu(),
         medians: await medians(),
         matching: { ...(await matching()), ...(await wholeModel()) },

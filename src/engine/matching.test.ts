@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLDEN_FILE, hasGolden, SKIP_NO_SHARED } from '../../test/shared';
 import type { Estimator } from './config';
 import {
@@ -13,7 +13,9 @@ import {
   medianBandwidth,
   normalizedIntraClassDistance,
   pairwiseSqDist,
+  setMatchingKernels,
 } from './matching';
+import { CLASS_KERNEL_SUMS, MATCHING_GRADIENT, PAIRWISE_SQ_DIST } from './matchingKernels';
 
 interface GoldenVariant {
   match_c: number;
@@ -265,63 +267,105 @@ function tapeMatchingLoss(
   return tf.div(tf.sum(per), at1(tf.sum(kept))) as tf.Scalar;
 }
 
-describe('matchingLoss: written-out gradient = autodiff of the formulas', () => {
-  const rand = (seed: number) => () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const cases: Array<[string, number, number, number[], number[]]> = [
-    // name, m1, m2, classes drawn for S1, for S2
-    ['uneven 9/5', 9, 5, [0, 1, 2, 3], [0, 1, 2]],
-    ['uneven 4/11, a class only in S2', 4, 11, [0, 1], [0, 1, 3]],
-    ['one-row classes', 6, 6, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]],
-  ];
-  for (const [name, m1, m2, c1, c2] of cases) {
-    for (const estimator of ['biased', 'unbiased'] as const) {
-      for (const fixed of [false, true]) {
-        it(`${name}, ${estimator}, σ ${fixed ? 'fixed' : 'median'}`, async () => {
-          const r = rand(m1 * 31 + m2);
-          clearMatchingCache(); // its index tensors are kept on purpose: count without them
-          const before = tf.memory().numTensors;
-          const res = tf.tidy(() => {
-            const h1 = tf.tensor2d(Array.from({ length: m1 * 5 }, r), [m1, 5]);
-            const h2 = tf.tensor2d(Array.from({ length: m2 * 5 }, r), [m2, 5]);
-            const labels = (m: number, cs: number[]) =>
-              Array.from({ length: m }, (_, i) => cs[i % cs.length]!);
-            const l1 = labels(m1, c1);
-            const l2 = labels(m2, c2);
-            const oneHot = (l: number[]) =>
-              tf.oneHot(tf.tensor1d(l, 'int32'), 6).toFloat() as tf.Tensor2D;
-            const y1 = oneHot(l1);
-            const y2 = oneHot(l2);
-            const sigma = fixed ? tf.scalar(0.7) : undefined;
-            const ours = tf.valueAndGrads(
-              (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
-                matchingLossOf(a as tf.Tensor2D, b as tf.Tensor2D, l1, l2, 6, estimator, sigma)
-                  .match,
-            )([h1, h2]);
-            const ref = tf.valueAndGrads(
-              (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
-                tapeMatchingLoss(a as tf.Tensor2D, b as tf.Tensor2D, y1, y2, estimator, sigma),
-            )([h1, h2]);
-            return [ours.value, ...ours.grads, ref.value, ...ref.grads];
+describe.each([
+  { backend: 'wasm', kernels: true },
+  { backend: 'wasm', kernels: false },
+  { backend: 'cpu', kernels: true },
+])(
+  'matchingLoss: written-out gradient = autodiff of the formulas ($backend, kernels $kernels)',
+  ({ backend, kernels }) => {
+    beforeAll(async () => {
+      clearMatchingCache();
+      await tf.setBackend(backend);
+      setMatchingKernels(kernels);
+    });
+    afterAll(async () => {
+      setMatchingKernels(true);
+      clearMatchingCache();
+      await tf.setBackend('wasm');
+    });
+
+    it(kernels ? 'runs matchingKernels.ts' : 'runs the composite of tfjs ops', async () => {
+      const h = tf.tensor2d(
+        Array.from({ length: 40 }, (_, i) => Math.sin(i)),
+        [8, 5],
+      );
+      const { kernelNames } = await tf.profile(() =>
+        tf.grad(
+          (x: tf.Tensor) =>
+            matchingLossOf(
+              x as tf.Tensor2D,
+              x as tf.Tensor2D,
+              [0, 1, 0, 1, 2, 2, 0, 1],
+              [1, 0, 1, 0, 2, 2, 1, 0],
+              3,
+              'biased',
+            ).match,
+        )(h),
+      );
+      for (const k of [PAIRWISE_SQ_DIST, CLASS_KERNEL_SUMS, MATCHING_GRADIENT]) {
+        expect(kernelNames.includes(k)).toBe(kernels);
+      }
+      h.dispose();
+    });
+
+    const rand = (seed: number) => () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const cases: Array<[string, number, number, number[], number[]]> = [
+      // name, m1, m2, classes drawn for S1, for S2
+      ['uneven 9/5', 9, 5, [0, 1, 2, 3], [0, 1, 2]],
+      ['uneven 4/11, a class only in S2', 4, 11, [0, 1], [0, 1, 3]],
+      ['one-row classes', 6, 6, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]],
+    ];
+    for (const [name, m1, m2, c1, c2] of cases) {
+      for (const estimator of ['biased', 'unbiased'] as const) {
+        for (const fixed of [false, true]) {
+          it(`${name}, ${estimator}, σ ${fixed ? 'fixed' : 'median'}`, async () => {
+            const r = rand(m1 * 31 + m2);
+            clearMatchingCache(); // its index tensors are kept on purpose: count without them
+            const before = tf.memory().numTensors;
+            const res = tf.tidy(() => {
+              const h1 = tf.tensor2d(Array.from({ length: m1 * 5 }, r), [m1, 5]);
+              const h2 = tf.tensor2d(Array.from({ length: m2 * 5 }, r), [m2, 5]);
+              const labels = (m: number, cs: number[]) =>
+                Array.from({ length: m }, (_, i) => cs[i % cs.length]!);
+              const l1 = labels(m1, c1);
+              const l2 = labels(m2, c2);
+              const oneHot = (l: number[]) =>
+                tf.oneHot(tf.tensor1d(l, 'int32'), 6).toFloat() as tf.Tensor2D;
+              const y1 = oneHot(l1);
+              const y2 = oneHot(l2);
+              const sigma = fixed ? tf.scalar(0.7) : undefined;
+              const ours = tf.valueAndGrads(
+                (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+                  matchingLossOf(a as tf.Tensor2D, b as tf.Tensor2D, l1, l2, 6, estimator, sigma)
+                    .match,
+              )([h1, h2]);
+              const ref = tf.valueAndGrads(
+                (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
+                  tapeMatchingLoss(a as tf.Tensor2D, b as tf.Tensor2D, y1, y2, estimator, sigma),
+              )([h1, h2]);
+              return [ours.value, ...ours.grads, ref.value, ...ref.grads];
+            });
+            const [v, g1, g2, rv, rg1, rg2] = await Promise.all(res.map((t) => t.data()));
+            tf.dispose(res);
+            clearMatchingCache();
+            expect(tf.memory().numTensors).toBe(before);
+            expect(v![0]).toBeCloseTo(rv![0]!, 5);
+            const scale = Math.max(...[...rg1!, ...rg2!].map(Math.abs), 1e-6);
+            for (const [a, b] of [
+              [g1!, rg1!],
+              [g2!, rg2!],
+            ] as const) {
+              expect(a.length).toBe(b.length);
+              for (let i = 0; i < a.length; i++)
+                expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-4 * scale);
+            }
           });
-          const [v, g1, g2, rv, rg1, rg2] = await Promise.all(res.map((t) => t.data()));
-          tf.dispose(res);
-          clearMatchingCache();
-          expect(tf.memory().numTensors).toBe(before);
-          expect(v![0]).toBeCloseTo(rv![0]!, 5);
-          const scale = Math.max(...[...rg1!, ...rg2!].map(Math.abs), 1e-6);
-          for (const [a, b] of [
-            [g1!, rg1!],
-            [g2!, rg2!],
-          ] as const) {
-            expect(a.length).toBe(b.length);
-            for (let i = 0; i < a.length; i++)
-              expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-4 * scale);
-          }
-        });
+        }
       }
     }
-  }
-});
+  },
+);

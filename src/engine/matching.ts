@@ -12,6 +12,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Estimator } from './config';
+import {
+  classKernelSums,
+  hasMatchingKernels,
+  matchingGradient,
+  pairwiseSqDistKernel,
+} from './matchingKernels';
 import { disposePlan, type MatchingPlan, matchingPlan } from './matchingPlan';
 import { hasMedianKernel, upperTriangleMedianKernel } from './medianKernel';
 
@@ -187,44 +193,67 @@ function matchingCore(
   packed: boolean,
 ): tf.Tensor {
   const c = plan.numClasses;
+  // cpu, wasm, webgpu: D, the class sums and the gradient as one kernel each.
+  const fused = useMatchingKernels && hasMatchingKernels();
+  const pairs = { m1: plan.m1, numClasses: c };
   type Save = (ts: tf.Tensor[]) => void;
   const f = tf.customGrad(((hIn: tf.Tensor2D, save: Save) => {
-    const d = pairwiseSqDist(hIn);
+    const d = fused ? pairwiseSqDistKernel(hIn) : pairwiseSqDist(hIn);
     const sigma = fixedSigma ? tf.clone(fixedSigma) : bandwidth(d);
     const negInvSigma = tf.div(-1, sigma);
-    const k = tf.exp(tf.mul(d, negInvSigma));
-    const s = tf.sum(tf.mul(plan.mask, tf.matMul(k, plan.z)), 0);
+    const k = fused ? null : tf.exp(tf.mul(d, negInvSigma));
+    const s = k
+      ? tf.sum(tf.mul(plan.mask, tf.matMul(k, plan.z)), 0)
+      : classKernelSums(d, sigma, plan.rowClass, pairs);
     const shifted = plan.shift ? tf.add(s, plan.shift) : s;
     const mmd2 = tf.sum(tf.reshape(tf.div(shifted, plan.norm), [3, c]), 0);
     const root = tf.sqrt(tf.add(tf.relu(mmd2), SQRT_EPS));
     const match = tf.sum(tf.mul(root, plan.weight));
     // The plan's tensors too: the caller may dispose the plan before the backward pass runs.
-    save([hIn, k, negInvSigma, mmd2, root, plan.mask, plan.z, plan.norm, plan.weight]);
+    // Fused: D and σ (the kernel recomputes K); composite: K and the masks.
+    const pairData = k ? [k, plan.mask, plan.z] : [d, sigma, plan.rowClass];
+    save([hIn, negInvSigma, mmd2, root, plan.norm, plan.weight, ...pairData]);
     return {
       value: packed ? tf.concat([tf.reshape(match, [1]), tf.reshape(sigma, [1]), root]) : match,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [hS, kS, negInvS, mmd2S, rootS, maskS, zS, normS, weightS] = saved as [
-          tf.Tensor2D,
+        const [hS, negInvS, mmd2S, rootS, normS, weightS, a, b, cc] = saved as [
           tf.Tensor2D,
           tf.Scalar,
           tf.Tensor1D,
           tf.Tensor1D,
-          tf.Tensor2D,
-          tf.Tensor2D,
           tf.Tensor1D,
           tf.Tensor1D,
+          tf.Tensor2D,
+          tf.Tensor,
+          tf.Tensor2D,
         ];
         const dMatch = packed ? tf.slice(dy, [0], [1]) : dy;
         // 2·g·(−1/σ)·dMatch per class, spread over the three blocks of the plan.
         const g = tf.mul(tf.div(tf.mul(weightS, tf.step(mmd2S)), rootS), tf.mul(dMatch, negInvS));
-        const w3 = tf.reshape(tf.div(g, tf.reshape(normS, [3, c])), [1, 3 * c]);
-        const twoG = tf.mul(tf.matMul(tf.mul(maskS, w3), zS, false, true), kS);
+        const w3 = tf.reshape(tf.div(g, tf.reshape(normS, [3, c])), [3 * c]) as tf.Tensor1D;
+        if (fused) {
+          return matchingGradient(hS, a, b as tf.Scalar, cc as unknown as tf.Tensor1D, w3, pairs);
+        }
+        const [kS, maskS, zS] = [a, b as tf.Tensor2D, cc];
+        const twoG = tf.mul(
+          tf.matMul(tf.mul(maskS, tf.reshape(w3, [1, 3 * c])), zS, false, true),
+          kS,
+        );
         const sym = tf.add(twoG, tf.transpose(twoG));
         return tf.sub(tf.mul(tf.sum(sym, 1, true), hS), tf.matMul(sym, hS));
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(h);
+}
+
+/**
+ * Whether the matching loss may use matchingKernels.ts where the backend has them (tests turn
+ * it off to compare with the composite of tfjs ops, which WebGL always runs).
+ */
+let useMatchingKernels = true;
+export function setMatchingKernels(enabled: boolean): void {
+  useMatchingKernels = enabled;
 }
 
 /**

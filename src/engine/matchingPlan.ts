@@ -14,6 +14,10 @@ import type { Estimator } from './config';
 
 export interface MatchingPlan {
   numClasses: number;
+  /** Rows of S1 (the first m1 rows of [H1; H2]). */
+  m1: number;
+  /** m1 + m2: each row's class index as float32 (matchingKernels.ts reads it). */
+  rowClass: tf.Tensor1D;
   z: tf.Tensor2D;
   mask: tf.Tensor2D;
   /**
@@ -41,6 +45,7 @@ export function matchingPlan(
   const m = m1 + labels2.length;
   const z = new Float32Array(m * 3 * c);
   const mask = new Float32Array(m * 3 * c);
+  const rowClass = new Float32Array(m);
   const n1 = new Float32Array(c);
   const n2 = new Float32Array(c);
   for (let i = 0; i < m; i++) {
@@ -49,6 +54,7 @@ export function matchingPlan(
     if (!(Number.isInteger(k) && k >= 0 && k < c)) {
       throw new RangeError(`Label ${k} is not a class index in 0..${c - 1}`);
     }
+    rowClass[i] = k;
     const row = i * 3 * c;
     if (first) {
       n1[k]!++;
@@ -85,6 +91,8 @@ export function matchingPlan(
   );
   return {
     numClasses: c,
+    m1,
+    rowClass: tf.tensor1d(rowClass),
     z: tf.tensor2d(z, [m, 3 * c]),
     mask: tf.tensor2d(mask, [m, 3 * c]),
     norm: tf.tensor1d(norm),
@@ -100,6 +108,6 @@ export function unconditionalPlan(m1: number, m2: number, estimator: Estimator):
 }
 
 export function disposePlan(plan: MatchingPlan): void {
-  tf.dispose([plan.z, plan.mask, plan.norm, plan.weight]);
+  tf.dispose([plan.rowClass, plan.z, plan.mask, plan.norm, plan.weight]);
   plan.shift?.dispose();
 }
