@@ -38,6 +38,28 @@ describe('upperTriangleMedian (the CPU reference)', () => {
   it('ignores the diagonal and the lower triangle', () => {
     expect(upperTriangleMedian([100, 2, -7, 100], 2)).toBe(2);
   });
+  it('selects what a full sort gives: random sizes, many ties, a NaN', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 2 + Math.floor(rand() * 40);
+      // Few distinct values in some trials (ties), float32 values in others.
+      const levels = trial % 3 === 0 ? 3 : 0;
+      const m = Array.from({ length: n * n }, () =>
+        levels ? Math.floor(rand() * levels) : Math.fround(rand() * 10 - 5),
+      );
+      if (trial % 17 === 0) m[1] = Number.NaN; // (0, 1): in the upper triangle
+      const pairs: number[] = [];
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push(m[i * n + j]!);
+      const sorted = Float32Array.from(pairs).sort();
+      const mid = pairs.length >> 1;
+      const want = pairs.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      expect(upperTriangleMedian(m, n)).toBe(want);
+    }
+  });
 });
 
 for (const backend of ['wasm', 'cpu'] as const) {
