@@ -256,7 +256,13 @@ export function budgetLines(r: Results): string[] {
       if (!van || !itra) continue;
       const ratio = itra.msPerStep / van.msPerStep;
       pass &&= ratio <= ITRA_BUDGET;
-      parts.push(`${m.model} ${ratio.toFixed(3)}x`);
+      // Where vanilla at batch 128 ran: the ratio as (128 images instead of 64) × (the
+      // matching loss on top), so that a reader sees which of the two sets it.
+      const v128 = v(m, 'vanilla-128');
+      const split = v128
+        ? ` (${f2(v128.msPerStep / van.msPerStep)}x for 128 images × ${f2(itra.msPerStep / v128.msPerStep)}x for the matching loss)`
+        : '';
+      parts.push(`${m.model} ${ratio.toFixed(3)}x${split}`);
     }
     if (parts.length)
       line(
