@@ -20,7 +20,11 @@ import { hasMatchingKernels } from '../../src/engine/matchingKernels';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
-import { onEmulatedWebGpu, withProgramChoices } from '../../src/engine/programChoices';
+import {
+  onEmulatedWebGl,
+  onEmulatedWebGpu,
+  withProgramChoices,
+} from '../../src/engine/programChoices';
 import { reluBackward } from '../../src/engine/reluBackward';
 import { selectByFlag, sgdCandidate, sgdVelocity } from '../../src/engine/sgdKernels';
 import { trainingLoss } from '../../src/engine/trainer';
@@ -348,6 +352,7 @@ async function main() {
         kernel: hasMedianKernel(128),
         matchingKernels: hasMatchingKernels(),
         programChoices: onEmulatedWebGpu(),
+        emulatedWebGl: onEmulatedWebGl(),
         medians: await medians(),
         matching: { ...(await matching()), ...(await wholeModel()) },
         guard: await guard(),

@@ -1,6 +1,7 @@
 /**
  * `ItraChannelSum`: the sum of a tensor over every axis but the last, [..., C] → [C] — a bias's
- * gradient. On the cpu backend one pass over the rows, summing in float64; elsewhere tfjs's Sum.
+ * gradient. On the cpu backend one pass over the rows, summing in float64; on wasm and emulated
+ * GPUs per-image average pools (below); elsewhere tfjs's Sum.
  *
  * Why: tfjs's cpu Sum over leading axes is a transpose then a reduction, ~30 ms of a `tiny`
  * step for the engine's bias gradients. Elsewhere tfjs's Sum over leading axes transposes

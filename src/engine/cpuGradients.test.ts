@@ -101,6 +101,8 @@ describe('cpu gradient kernels', () => {
       0,
     ],
     [
+      // Windows (2x2, row-major 4x4): [-3 -1; NaN 2], [-2 -5; 1 NaN], [NaN -∞; -∞ NaN] (sends
+      // nothing), [4 4; 4 1] (ties: the first).
       'negative-only windows, NaN and -∞',
       () =>
         tf.tensor4d(
@@ -113,12 +115,12 @@ describe('cpu gradient kernels', () => {
             2,
             1,
             Number.NaN,
-            -Infinity,
+            Number.NaN,
             -Infinity,
             4,
             4,
             -Infinity,
-            0,
+            Number.NaN,
             4,
             1,
           ],

@@ -99,10 +99,9 @@ describe('channel sum on wasm (per-image average pools)', () => {
     const x = uniform([4, 6, 6, 8], 5);
     const { kernels } = await tf.profile(() => channelSum(x));
     expect(kernels.map((k) => k.name)).toContain('AvgPool');
-    // The only Sum left runs over the 4 per-image means.
-    for (const k of kernels.filter((k) => k.name === 'Sum')) {
-      expect(k.inputShapes[0]).toEqual([4, 1, 1, 8]);
-    }
+    // The only Sum runs over the 4 per-image means.
+    const sums = kernels.filter((k) => k.name === 'Sum');
+    expect(sums.map((k) => k.inputShapes[0])).toEqual([[4, 1, 1, 8]]);
     x.dispose();
   });
 

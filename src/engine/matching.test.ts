@@ -15,7 +15,7 @@ import {
   pairwiseSqDist,
   setMatchingKernels,
 } from './matching';
-import { CLASS_KERNEL_SUMS, MATCHING_GRADIENT, PAIRWISE_SQ_DIST } from './matchingKernels';
+import { CLASS_MMD2, MATCHING_GRADIENT, PAIRWISE_SQ_DIST } from './matchingKernels';
 
 interface GoldenVariant {
   match_c: number;
@@ -97,83 +97,96 @@ function evaluate(c: GoldenCase, estimator: Estimator) {
   return out;
 }
 
-describe.skipIf(!hasGolden)(`golden cases ${hasGolden ? '' : SKIP_NO_SHARED}`, () => {
-  it('has the eight documented cases', () => {
-    expect(cases.length).toBe(8);
-  });
+// wasm runs the composite of tfjs ops, cpu matchingKernels.ts's loops (as WebGPU its WGSL).
+describe.skipIf(!hasGolden).each(['wasm', 'cpu'])(
+  `golden cases on %s ${hasGolden ? '' : SKIP_NO_SHARED}`,
+  (backend) => {
+    beforeAll(async () => {
+      clearMatchingCache();
+      await tf.setBackend(backend);
+    });
+    afterAll(async () => {
+      clearMatchingCache();
+      await tf.setBackend('wasm');
+    });
 
-  for (const c of cases) {
-    for (const estimator of ['biased', 'unbiased'] as const) {
-      it(`${c.name} (${estimator}): Match_c, σ, per-class MMD, gradients`, () => {
-        const ref = estimator === 'biased' ? c : c.unbiased;
-        const r = evaluate(c, estimator);
-        closeTo(r.sigma, c.sigma, 'sigma');
-        closeTo(r.match, ref.match_c, 'Match_c');
-        for (const [k, v] of Object.entries(ref.per_class_mmd)) {
-          closeTo(r.perClass[Number(k)], v, `MMD class ${k}`);
-        }
-        const kept = r.kept.flatMap((v, i) => (v > 0 ? [i] : []));
-        expect(kept).toEqual(estimator === 'biased' ? c.classes_shared : c.unbiased.classes_kept);
-        gradClose(r.g1, ref.grad_H1, 'dMatch/dH1');
-        gradClose(r.g2, ref.grad_H2, 'dMatch/dH2');
+    it('has the eight documented cases', () => {
+      expect(cases.length).toBe(8);
+    });
+
+    for (const c of cases) {
+      for (const estimator of ['biased', 'unbiased'] as const) {
+        it(`${c.name} (${estimator}): Match_c, σ, per-class MMD, gradients`, () => {
+          const ref = estimator === 'biased' ? c : c.unbiased;
+          const r = evaluate(c, estimator);
+          closeTo(r.sigma, c.sigma, 'sigma');
+          closeTo(r.match, ref.match_c, 'Match_c');
+          for (const [k, v] of Object.entries(ref.per_class_mmd)) {
+            closeTo(r.perClass[Number(k)], v, `MMD class ${k}`);
+          }
+          const kept = r.kept.flatMap((v, i) => (v > 0 ? [i] : []));
+          expect(kept).toEqual(estimator === 'biased' ? c.classes_shared : c.unbiased.classes_kept);
+          gradClose(r.g1, ref.grad_H1, 'dMatch/dH1');
+          gradClose(r.g2, ref.grad_H2, 'dMatch/dH2');
+        });
+      }
+
+      it(`${c.name}: normalized intra-class distance`, () => {
+        const r = evaluate(c, 'biased');
+        if (c.intra_dist_norm === null) expect(Number.isNaN(r.intra)).toBe(true);
+        else closeTo(r.intra, c.intra_dist_norm, 'intra_dist_norm');
       });
     }
 
-    it(`${c.name}: normalized intra-class distance`, () => {
+    it('no shared class: Match_c = 0 and zero gradient', () => {
+      const c = cases.find((x) => x.name === 'no_shared_class')!;
       const r = evaluate(c, 'biased');
-      if (c.intra_dist_norm === null) expect(Number.isNaN(r.intra)).toBe(true);
-      else closeTo(r.intra, c.intra_dist_norm, 'intra_dist_norm');
+      expect(r.match).toBe(0);
+      expect(Math.max(...Array.from(r.g1, Math.abs), ...Array.from(r.g2, Math.abs))).toBe(0);
     });
-  }
 
-  it('no shared class: Match_c = 0 and zero gradient', () => {
-    const c = cases.find((x) => x.name === 'no_shared_class')!;
-    const r = evaluate(c, 'biased');
-    expect(r.match).toBe(0);
-    expect(Math.max(...Array.from(r.g1, Math.abs), ...Array.from(r.g2, Math.abs))).toBe(0);
-  });
-
-  it('a class present in one batch only: its rows get exactly zero gradient', () => {
-    const c = cases.find((x) => x.name === 'class_in_one_batch_only')!;
-    const r = evaluate(c, 'biased');
-    const dim = c.H1[0].length;
-    const shared = new Set(c.classes_shared);
-    let checked = 0;
-    c.y1.forEach((y, i) => {
-      if (shared.has(y)) return;
-      checked++;
-      for (let k = 0; k < dim; k++) expect(Math.abs(r.g1[i * dim + k]!)).toBe(0); // ±0
+    it('a class present in one batch only: its rows get exactly zero gradient', () => {
+      const c = cases.find((x) => x.name === 'class_in_one_batch_only')!;
+      const r = evaluate(c, 'biased');
+      const dim = c.H1[0].length;
+      const shared = new Set(c.classes_shared);
+      let checked = 0;
+      c.y1.forEach((y, i) => {
+        if (shared.has(y)) return;
+        checked++;
+        for (let k = 0; k < dim; k++) expect(Math.abs(r.g1[i * dim + k]!)).toBe(0); // ±0
+      });
+      c.y2.forEach((y, i) => {
+        if (shared.has(y)) return;
+        checked++;
+        for (let k = 0; k < dim; k++) expect(Math.abs(r.g2[i * dim + k]!)).toBe(0);
+      });
+      expect(checked).toBeGreaterThan(0);
     });
-    c.y2.forEach((y, i) => {
-      if (shared.has(y)) return;
-      checked++;
-      for (let k = 0; k < dim; k++) expect(Math.abs(r.g2[i * dim + k]!)).toBe(0);
+
+    it('the far outlier gets a vanishing gradient (adaptive weighting, Eq. 7-9)', () => {
+      const c = cases.find((x) => x.name === 'outlier_adaptive_weighting')!;
+      const r = evaluate(c, 'biased');
+      const dim = c.H1[0].length;
+      const norm = (g: Float32Array, row: number) =>
+        Math.hypot(...Array.from(g.subarray(row * dim, (row + 1) * dim)));
+      const outlier = norm(r.g1, 0);
+      const others = c.H1.slice(1)
+        .map((_, i) => norm(r.g1, i + 1))
+        .filter((n) => n > 0);
+      expect(outlier).toBeLessThan(1e-12);
+      expect(Math.min(...others)).toBeGreaterThan(1e-4);
     });
-    expect(checked).toBeGreaterThan(0);
-  });
 
-  it('the far outlier gets a vanishing gradient (adaptive weighting, Eq. 7-9)', () => {
-    const c = cases.find((x) => x.name === 'outlier_adaptive_weighting')!;
-    const r = evaluate(c, 'biased');
-    const dim = c.H1[0].length;
-    const norm = (g: Float32Array, row: number) =>
-      Math.hypot(...Array.from(g.subarray(row * dim, (row + 1) * dim)));
-    const outlier = norm(r.g1, 0);
-    const others = c.H1.slice(1)
-      .map((_, i) => norm(r.g1, i + 1))
-      .filter((n) => n > 0);
-    expect(outlier).toBeLessThan(1e-12);
-    expect(Math.min(...others)).toBeGreaterThan(1e-4);
-  });
-
-  it('unequal batch sizes are handled (m1 ≠ m2)', () => {
-    const c = cases.find((x) => x.name.startsWith('unequal'))!;
-    expect(c.H1.length).not.toBe(c.H2.length);
-    const r = evaluate(c, 'biased');
-    expect(r.g1.length).toBe(c.H1.length * c.H1[0].length);
-    expect(r.g2.length).toBe(c.H2.length * c.H2[0].length);
-  });
-});
+    it('unequal batch sizes are handled (m1 ≠ m2)', () => {
+      const c = cases.find((x) => x.name.startsWith('unequal'))!;
+      expect(c.H1.length).not.toBe(c.H2.length);
+      const r = evaluate(c, 'biased');
+      expect(r.g1.length).toBe(c.H1.length * c.H1[0].length);
+      expect(r.g2.length).toBe(c.H2.length * c.H2[0].length);
+    });
+  },
+);
 
 describe('σ carries no gradient', () => {
   it('the gradient of σ w.r.t. the distances is exactly zero', () => {
@@ -292,7 +305,7 @@ describe.each([
         Array.from({ length: 40 }, (_, i) => Math.sin(i)),
         [8, 5],
       );
-      const { kernelNames } = await tf.profile(() =>
+      const { kernelNames, result } = await tf.profile(() =>
         tf.grad(
           (x: tf.Tensor) =>
             matchingLossOf(
@@ -305,10 +318,20 @@ describe.each([
             ).match,
         )(h),
       );
-      for (const k of [PAIRWISE_SQ_DIST, CLASS_KERNEL_SUMS, MATCHING_GRADIENT]) {
+      for (const k of [PAIRWISE_SQ_DIST, CLASS_MMD2, MATCHING_GRADIENT]) {
         expect(kernelNames.includes(k)).toBe(kernels);
       }
-      h.dispose();
+      tf.dispose([h, result as tf.Tensor]);
+    });
+
+    it('a NaN feature makes Match_c NaN, even in a class one batch lacks (the guard reads it)', () => {
+      // Row 3 of S2 is NaN and the only row of class 2, which S1 lacks: its class is not
+      // kept, but its NaN must still reach the loss, or the step guard would let it through.
+      const h1 = tf.tensor2d([0, 1, 1, 0, 0.5, 0.5, 1, 1], [4, 2]);
+      const h2 = tf.tensor2d([0.2, 1, 1, 0.1, 0.4, 0.6, Number.NaN, 0.3], [4, 2]);
+      const r = matchingLossOf(h1, h2, [0, 1, 0, 1], [0, 1, 0, 2], 3, 'biased');
+      expect(r.match.dataSync()[0]).toBeNaN();
+      tf.dispose([h1, h2, r.match, r.sigma, r.perClass]);
     });
 
     const rand = (seed: number) => () => {
@@ -320,6 +343,7 @@ describe.each([
       ['uneven 9/5', 9, 5, [0, 1, 2, 3], [0, 1, 2]],
       ['uneven 4/11, a class only in S2', 4, 11, [0, 1], [0, 1, 3]],
       ['one-row classes', 6, 6, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]],
+      ['one class for all rows (unconditional ITRA)', 7, 5, [0], [0]],
     ];
     for (const [name, m1, m2, c1, c2] of cases) {
       for (const estimator of ['biased', 'unbiased'] as const) {

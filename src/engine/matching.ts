@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Estimator } from './config';
 import {
-  classKernelSums,
+  classMmd2,
   hasMatchingKernels,
   matchingGradient,
   pairwiseSqDistKernel,
@@ -184,7 +184,9 @@ export function matchingLossOf(
  * Gradient (σ constant, spec): g_c = ∂Match/∂MMD²_c = w_c·[MMD²_c > 0] / (2·root_c);
  * ∂Match/∂K = mask·diag(g / norm)·zᵀ; ∂K/∂D = −K/σ; and since D_ij = ‖h_i − h_j‖²,
  * ∂L/∂H = 2·(diag(S·1)·H − S·H) with S = G + Gᵀ, G = ∂L/∂D. The code carries 2G (the 2 of
- * ∂D/∂h cancels the ½ of g). Output: Match, or [Match, σ, root (C)] when `packed`.
+ * ∂D/∂h cancels the ½ of g). Output: Match, or [Match, σ, root (C)] when `packed`. Where
+ * matchingKernels.ts is registered, D, MMD²_c and ∂L/∂H (written per pair) are one kernel
+ * each; the small per-class vectors after MMD² stay tfjs ops either way.
  */
 function matchingCore(
   h: tf.Tensor2D,
@@ -193,7 +195,8 @@ function matchingCore(
   packed: boolean,
 ): tf.Tensor {
   const c = plan.numClasses;
-  // cpu, wasm, webgpu: D, the class sums and the gradient as one kernel each.
+  // cpu and CPU-emulated WebGPU: D, the per-class MMD² and the gradient as one kernel each
+  // (matchingKernels.ts); wasm and WebGL: the composite of tfjs ops below.
   const fused = useMatchingKernels && hasMatchingKernels();
   const pairs = { m1: plan.m1, numClasses: c };
   type Save = (ts: tf.Tensor[]) => void;
@@ -202,11 +205,14 @@ function matchingCore(
     const sigma = fixedSigma ? tf.clone(fixedSigma) : bandwidth(d);
     const negInvSigma = tf.div(-1, sigma);
     const k = fused ? null : tf.exp(tf.mul(d, negInvSigma));
-    const s = k
-      ? tf.sum(tf.mul(plan.mask, tf.matMul(k, plan.z)), 0)
-      : classKernelSums(d, sigma, plan.rowClass, pairs);
-    const shifted = plan.shift ? tf.add(s, plan.shift) : s;
-    const mmd2 = tf.sum(tf.reshape(tf.div(shifted, plan.norm), [3, c]), 0);
+    let mmd2: tf.Tensor1D;
+    if (k) {
+      const s = tf.sum(tf.mul(plan.mask, tf.matMul(k, plan.z)), 0);
+      const shifted = plan.shift ? tf.add(s, plan.shift) : s;
+      mmd2 = tf.sum(tf.reshape(tf.div(shifted, plan.norm), [3, c]), 0);
+    } else {
+      mmd2 = classMmd2(d, sigma, plan.rowClass, { ...pairs, unbiased: plan.shift !== null });
+    }
     const root = tf.sqrt(tf.add(tf.relu(mmd2), SQRT_EPS));
     const match = tf.sum(tf.mul(root, plan.weight));
     // The plan's tensors too: the caller may dispose the plan before the backward pass runs.
@@ -249,7 +255,7 @@ function matchingCore(
 
 /**
  * Whether the matching loss may use matchingKernels.ts where the backend has them (tests turn
- * it off to compare with the composite of tfjs ops, which WebGL always runs).
+ * it off to compare with the composite of tfjs ops, which wasm and WebGL always run).
  */
 let useMatchingKernels = true;
 export function setMatchingKernels(enabled: boolean): void {

@@ -1,12 +1,15 @@
 /**
- * The matching loss's three heavy steps as one kernel each (matching.ts uses them where they
- * are registered: cpu and webgpu; wasm and WebGL keep the composite of tfjs ops):
+ * The matching loss's three heavy steps as one kernel each (matching.ts uses them on the cpu
+ * backend and on CPU-emulated WebGPU; wasm, WebGL and real GPUs keep the composite of tfjs ops):
  *
  * - `ItraPairwiseSqDist`: D_ij = Σ_f (h_if − h_jf)², n×n. Differences, not ‖a‖² + ‖b‖² − 2a·b:
  *   exactly 0 on the diagonal, exactly symmetric, ≥ 0, and no cancellation.
- * - `ItraClassKernelSums`: with K = exp(D·(−1/σ)) and row i of class cls_i, the 3C per-class
- *   sums [Σ_{S1×S1} K | Σ_{S2×S2} K | Σ_{S1×S2} K] over same-class pairs (S1 = rows < m1),
- *   diagonal included: what colsum(mask ⊙ K·z) gives in the composite (matchingPlan.ts).
+ * - `ItraClassMmd2`: with K = exp(D·(−1/σ)) and row i of class cls_i (S1 = rows < m1), per
+ *   class the estimator's MMD² from the same-class kernel sums s11, s22 (diagonal included),
+ *   s12: biased s11/n² + s22/m² − 2·s12/(nm), unbiased (s11 − n)/(n(n−1)) + (s22 − m)/(m(m−1))
+ *   − 2·s12/(nm), every normaliser at least 1 (matchingPlan.ts's conventions). The sums are
+ *   ~n² while MMD² is their small difference: on cpu they stay in float64 until MMD² (as
+ *   float32 sums, as in the composite, they lose ~1e-3 of MMD² on the golden collapsed case).
  * - `ItraMatchingGradient`: ∂L/∂h_i = Σ_j S_ij (h_i − h_j) with S_ij = K_ij·w(i, j), where for
  *   a same-class pair w = 2·coef[c] (both in S1), 2·coef[C + c] (both in S2), coef[2C + c]
  *   (one in each), and 0 across classes: the composite's (rowsum(sym)·h − sym·h) with
@@ -21,9 +24,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGpuBackendLike } from './elementwiseKernels';
+import { onEmulatedWebGpu } from './programChoices';
 
 export const PAIRWISE_SQ_DIST = 'ItraPairwiseSqDist';
-export const CLASS_KERNEL_SUMS = 'ItraClassKernelSums';
+export const CLASS_MMD2 = 'ItraClassMmd2';
 export const MATCHING_GRADIENT = 'ItraMatchingGradient';
 
 type TensorInfo = tf.TensorInfo;
@@ -34,11 +38,19 @@ interface PairAttrs {
   numClasses: number;
 }
 
-// ---------------------------------------------------------------- loops (cpu, wasm)
+// ---------------------------------------------------------------- loops (cpu)
 
 export function pairwiseSqDistLoop(h: Values, n: number, dim: number): Float32Array {
   const out = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
+    // The diagonal too: 0, or NaN for a row with a NaN or ±∞, which then reaches the loss
+    // (through its class's sums) as in the composite and the WGSL, so that the guard sees it.
+    let self = 0;
+    for (let f = 0; f < dim; f++) {
+      const t = h[i * dim + f]! - h[i * dim + f]!;
+      self += t * t;
+    }
+    out[i * n + i] = self;
     for (let j = i + 1; j < n; j++) {
       let acc = 0;
       for (let f = 0; f < dim; f++) {
@@ -52,30 +64,42 @@ export function pairwiseSqDistLoop(h: Values, n: number, dim: number): Float32Ar
   return out;
 }
 
-/** K_ij as the composite computes it: exp(D_ij · fround(−1/σ)), rounded to float32. */
-const kernelValue = (dij: number, negInv: number) =>
-  Math.fround(Math.exp(Math.fround(dij * negInv)));
+/** K_ij = exp(D_ij · fround(−1/σ)), kept in float64 (the sums cancel to a small MMD²). */
+const kernelValue = (dij: number, negInv: number) => Math.exp(Math.fround(dij * negInv));
 
-export function classKernelSumsLoop(
+export function classMmd2Loop(
   d: Values,
   sigma: number,
   cls: Values,
-  { m1, numClasses: c }: PairAttrs,
+  { m1, numClasses: c, unbiased }: PairAttrs & { unbiased: boolean },
 ): Float32Array {
   const n = cls.length;
   const negInv = Math.fround(-1 / sigma);
-  const acc = new Float64Array(3 * c);
-  // Same-class pairs only (about 1/C of them): K is evaluated where it is summed.
+  // Per class: [s11, s22, s12, n, m]. Same-class pairs only (about 1/C of them).
+  const acc = new Float64Array(5 * c);
   for (let i = 0; i < n; i++) {
     const ci = cls[i]!;
     const first = i < m1;
+    acc[5 * ci + (first ? 3 : 4)]!++;
     for (let j = first ? 0 : m1; j < n; j++) {
       if (cls[j] !== ci) continue;
       const block = first ? (j < m1 ? 0 : 2) : 1;
-      acc[block * c + ci]! += kernelValue(d[i * n + j]!, negInv);
+      acc[5 * ci + block]! += kernelValue(d[i * n + j]!, negInv);
     }
   }
-  return Float32Array.from(acc);
+  const out = new Float32Array(c);
+  for (let k = 0; k < c; k++) {
+    const [s11, s22, s12, n1, n2] = acc.subarray(5 * k, 5 * k + 5) as unknown as number[];
+    out[k] = mmd2Of(s11!, s22!, s12!, n1!, n2!, unbiased);
+  }
+  return out;
+}
+
+/** MMD² from a class's kernel sums and counts (the plan's normalisers and shifts). */
+function mmd2Of(s11: number, s22: number, s12: number, n: number, m: number, unbiased: boolean) {
+  const within = (s: number, k: number) =>
+    unbiased ? (s - k) / Math.max(1, k * (k - 1)) : s / Math.max(1, k * k);
+  return within(s11, n) + within(s22, m) - (2 * s12) / Math.max(1, n * m);
 }
 
 export function matchingGradientLoop(
@@ -106,16 +130,10 @@ export function matchingGradientLoop(
   return out;
 }
 
-/** What the cpu and wasm backends offer a kernel (both keep tensor data in CPU memory). */
-interface InMemoryBackend {
+/** What the cpu backend offers a kernel. */
+interface CpuBackendLike {
   readSync(dataId: unknown): tf.TypedArray;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
-  makeOutput?(
-    shape: number[],
-    dtype: tf.DataType,
-    offset?: number,
-    values?: tf.TypedArray,
-  ): TensorInfo;
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
 }
 
 function inMemory(
@@ -128,21 +146,21 @@ function inMemory(
   },
 ) {
   return (args: KernelArgs): TensorInfo => {
-    const b = args.backend as InMemoryBackend;
+    const b = args.backend as CpuBackendLike;
     const read = (name: string) => {
       const t = args.inputs[name];
       if (!t) throw new Error(`missing kernel input '${name}'`);
       return b.readSync(t.dataId);
     };
     const { shape, values } = compute(read, args);
-    if (b.makeTensorInfo) return b.makeTensorInfo(shape, 'float32', values);
-    return b.makeOutput!(shape, 'float32', undefined, values); // wasm: written to its heap
+    return b.makeTensorInfo(shape, 'float32', values);
   };
 }
 
-const pairAttrs = (attrs: tf.NamedAttrMap | undefined): PairAttrs => ({
+const pairAttrs = (attrs: tf.NamedAttrMap | undefined): PairAttrs & { unbiased: boolean } => ({
   m1: attrs?.m1 as number,
   numClasses: attrs?.numClasses as number,
+  unbiased: attrs?.unbiased === true,
 });
 
 const onCpu = {
@@ -150,11 +168,11 @@ const onCpu = {
     const [n, dim] = inputs.h!.shape as [number, number];
     return { shape: [n, n], values: pairwiseSqDistLoop(read('h'), n, dim) };
   }),
-  [CLASS_KERNEL_SUMS]: inMemory((read, { attrs }) => {
+  [CLASS_MMD2]: inMemory((read, { attrs }) => {
     const a = pairAttrs(attrs);
     return {
-      shape: [3 * a.numClasses],
-      values: classKernelSumsLoop(read('d'), read('sigma')[0]!, read('cls'), a),
+      shape: [a.numClasses],
+      values: classMmd2Loop(read('d'), read('sigma')[0]!, read('cls'), a),
     };
   }),
   [MATCHING_GRADIENT]: inMemory((read, { inputs, attrs }) => {
@@ -216,30 +234,45 @@ class PairwiseSqDistProgram extends FlatProgram {
   }
 }
 
-class ClassKernelSumsProgram extends FlatProgram {
+class ClassMmd2Program extends FlatProgram {
   variableNames = ['d', 'sigma', 'cls'];
-  shaderKey = 'itraClassKernelSums';
+  shaderKey: string;
+  constructor(
+    outShape: number[],
+    private readonly unbiased: boolean,
+  ) {
+    super(outShape);
+    this.shaderKey = `itraClassMmd2_${unbiased}`;
+  }
   getUserCode(): string {
+    const within = (s: string, k: string) =>
+      this.unbiased
+        ? `(${s} - ${k}) / max(1.0, ${k} * (${k} - 1.0))`
+        : `${s} / max(1.0, ${k} * ${k})`;
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
           let n = uniforms.dShape[0];
-          let block = index / uniforms.classes;
-          let c = f32(index - block * uniforms.classes);
+          let c = f32(index);
           let negInv = -1.0 / sigma[0];
-          // block 0: S1×S1, 1: S2×S2, 2: S1×S2.
-          let iLo = select(0, uniforms.m1, block == 1);
-          let iHi = select(uniforms.m1, n, block == 1);
-          let jLo = select(0, uniforms.m1, block >= 1);
-          let jHi = select(uniforms.m1, n, block >= 1);
-          var acc = 0.0;
-          for (var i = iLo; i < iHi; i = i + 1) {
+          var s11 = 0.0;
+          var s22 = 0.0;
+          var s12 = 0.0;
+          var n1 = 0.0;
+          var n2 = 0.0;
+          for (var i = 0; i < n; i = i + 1) {
             if (cls[i] != c) { continue; }
-            for (var j = jLo; j < jHi; j = j + 1) {
-              if (cls[j] == c) { acc = acc + exp(d[i * n + j] * negInv); }
+            let first = i < uniforms.m1;
+            if (first) { n1 = n1 + 1.0; } else { n2 = n2 + 1.0; }
+            for (var j = select(uniforms.m1, 0, first); j < n; j = j + 1) {
+              if (cls[j] != c) { continue; }
+              let k = exp(d[i * n + j] * negInv);
+              if (!first) { s22 = s22 + k; }
+              else if (j < uniforms.m1) { s11 = s11 + k; }
+              else { s12 = s12 + k; }
             }
           }
-          result[index] = acc;
+          result[index] = ${within('s11', 'n1')} + ${within('s22', 'n2')} - 2.0 * s12 / max(1.0, n1 * n2);
         }
       }
     `;
@@ -278,7 +311,10 @@ class MatchingGradientProgram extends FlatProgram {
   }
 }
 
-function onWebGpu(make: (inputs: TensorInfo[], a: PairAttrs) => FlatProgram, names: string[]) {
+function onWebGpu(
+  make: (inputs: TensorInfo[], a: PairAttrs & { unbiased: boolean }) => FlatProgram,
+  names: string[],
+) {
   return ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
     const a = pairAttrs(attrs);
     const ins = names.map((name) => inputs[name]!);
@@ -295,8 +331,8 @@ const onGpu = {
     ([h]) => new PairwiseSqDistProgram([h!.shape[0]!, h!.shape[0]!]),
     ['h'],
   ),
-  [CLASS_KERNEL_SUMS]: onWebGpu(
-    (_, a) => new ClassKernelSumsProgram([3 * a.numClasses]),
+  [CLASS_MMD2]: onWebGpu(
+    (_, a) => new ClassMmd2Program([a.numClasses], a.unbiased),
     ['d', 'sigma', 'cls'],
   ),
   [MATCHING_GRADIENT]: onWebGpu(
@@ -324,9 +360,16 @@ for (const [backendName, kernels] of [
 
 // ---------------------------------------------------------------- ops
 
-/** Whether the active backend runs the matching loss through these kernels (not WebGL). */
+/**
+ * Whether the active backend runs the matching loss through these kernels: cpu, and WebGPU on
+ * a CPU-emulated adapter (the class sums run 3C invocations, each over its class's pairs: fine
+ * for SwiftShader's few threads, a poor fit for a real GPU, where tfjs's products stay; not
+ * measured there).
+ */
 export function hasMatchingKernels(): boolean {
-  return tf.getKernel(MATCHING_GRADIENT, tf.getBackend()) !== undefined;
+  const backend = tf.getBackend();
+  if (backend === 'webgpu' && !onEmulatedWebGpu()) return false;
+  return tf.getKernel(MATCHING_GRADIENT, backend) !== undefined;
 }
 
 const run = <T extends tf.Tensor>(name: string, inputs: tf.NamedTensorMap, attrs = {}) =>
@@ -336,13 +379,14 @@ export function pairwiseSqDistKernel(h: tf.Tensor2D): tf.Tensor2D {
   return run(PAIRWISE_SQ_DIST, { h });
 }
 
-export function classKernelSums(
+/** Per-class MMD² (C) of the estimator, from D and σ (classes that are not kept included). */
+export function classMmd2(
   d: tf.Tensor2D,
   sigma: tf.Scalar,
   cls: tf.Tensor1D,
-  attrs: PairAttrs,
+  attrs: PairAttrs & { unbiased: boolean },
 ): tf.Tensor1D {
-  return run(CLASS_KERNEL_SUMS, { d, sigma, cls }, attrs);
+  return run(CLASS_MMD2, { d, sigma, cls }, attrs);
 }
 
 export function matchingGradient(

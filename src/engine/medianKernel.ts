@@ -5,7 +5,7 @@
  * Why a kernel of our own: tfjs's `topk` is its only sort, and for the 8,128 pairs of a 64 + 64
  * batch it costs ~90 dispatches of a bitonic network on WebGPU, a comparator sort of
  * (value, index) pairs on cpu and a gather plus five small ops around it everywhere. Here: a
- * typed-array sort where tensors live in CPU memory (cpu, wasm) and a one-workgroup bitonic
+ * typed-array quickselect where tensors live in CPU memory (cpu, wasm) and a one-workgroup bitonic
  * sort in WGSL (webgpu, two dispatches). WebGL has no kernel: the caller (`bandwidth` in
  * matching.ts) uses `topk` there. The op has no gradient: it runs inside the forward function
  * of a customGrad (the matching loss, or `medianBandwidth`), which the tape does not record.

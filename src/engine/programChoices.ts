@@ -1,4 +1,7 @@
 /**
+ * How the engine tells a CPU-emulated GPU (`onEmulatedWebGpu`, `onEmulatedWebGl`: the kernels of
+ * filterGradient.ts, channelSum.ts and matchingKernels.ts are chosen by them too), and:
+ *
  * Program choices for WebGPU on a CPU-emulated adapter (SwiftShader: what Chromium offers where
  * no GPU is usable, and what this project's tests and benchmarks run on). tfjs-webgpu picks its
  * programs for real GPUs, where many small workgroups pay; on a 2-core emulation they are
