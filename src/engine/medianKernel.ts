@@ -27,7 +27,7 @@ export function upperTriangleMedian(values: ArrayLike<number>, n: number): numbe
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const x = values[i * n + j]!;
-      if (x !== x) hasNaN = true;
+      if (Number.isNaN(x)) hasNaN = true;
       v[k++] = x;
     }
   }
