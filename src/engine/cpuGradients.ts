@@ -16,13 +16,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   conv2DFilterGradient,
-  convInfoOf,
+  filterGradInfo,
   maxPoolGradInfo,
   maxPoolGradientInto,
 } from './gradientLoops';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type Shape4 = [number, number, number, number];
 
 interface CpuBackendLike {
   readSync(dataId: unknown): tf.TypedArray;
@@ -32,18 +31,10 @@ interface CpuBackendLike {
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as CpuBackendLike;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = convInfoOf(
-    x.shape as Shape4,
-    filterShape,
-    strides,
-    pad,
-    dimRoundingMode,
-    dataFormat,
-  );
+  const info = filterGradInfo(x.shape, attrs);
   const dw = conv2DFilterGradient(info, b.readSync(x.dataId), b.readSync(dy.dataId));
-  return b.makeTensorInfo(filterShape, 'float32', dw);
+  const { filterHeight, filterWidth, inChannels, outChannels } = info;
+  return b.makeTensorInfo([filterHeight, filterWidth, inChannels, outChannels], 'float32', dw);
 }
 
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {

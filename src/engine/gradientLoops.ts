@@ -147,6 +147,23 @@ export function maxPoolGradInfo(
   );
 }
 
+/** The geometry of a Conv2DBackpropFilter kernel call (its input shape and attributes). */
+export function filterGradInfo(
+  xShape: number[],
+  attrs: tf.NamedAttrMap | undefined,
+): tf.backend_util.Conv2DInfo {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  return convInfoOf(
+    xShape as [number, number, number, number],
+    filterShape,
+    strides,
+    pad,
+    dimRoundingMode,
+    dataFormat,
+  );
+}
+
 /** The conv's pads as tfjs's forward conv computes them: padInfo of computeConv2DInfo. */
 export function convInfoOf(
   xShape: [number, number, number, number],

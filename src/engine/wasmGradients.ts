@@ -50,7 +50,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { convInfoOf, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
+import { convInfoOf, filterGradInfo, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
 
 type Shape4 = [number, number, number, number];
 // biome-ignore lint/complexity/noBannedTypes: tfjs types a kernel's backend as {}.
@@ -82,16 +82,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
   const b = backend as BackendWasm;
   const x = input(inputs, 'x');
   const dy = input(inputs, 'dy');
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const info = convInfoOf(
-    x.shape as Shape4,
-    filterShape,
-    strides,
-    pad,
-    dimRoundingMode,
-    dataFormat,
-  );
+  const info = filterGradInfo(x.shape, attrs);
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { inHeight, inWidth, outHeight, outWidth, padInfo } = info;
   const nhwc = info.dataFormat === 'channelsLast';
