@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset';
+import { type AugmentDraw, type AugmentSettings, augmentImages, drawAugmentation } from './augment';
+import { corruptLabels } from './labelNoise';
 import { Rng } from './rng';
 
 export interface Batch {
@@ -62,13 +64,29 @@ export function imagesToTensor(set: ImageSet, indices: ArrayLike<number>): tf.Te
 
 /** One-hot float32 labels, built on the CPU: one upload, no kernels. */
 export function labelsToOneHot(
-  set: ImageSet,
+  labels: ArrayLike<number>,
   indices: ArrayLike<number>,
   numClasses: number,
 ): tf.Tensor2D {
   const out = new Float32Array(indices.length * numClasses);
-  for (let b = 0; b < indices.length; b++) out[b * numClasses + set.labels[indices[b]]] = 1;
+  for (let b = 0; b < indices.length; b++) out[b * numClasses + labels[indices[b]]] = 1;
   return tf.tensor2d(out, [indices.length, numClasses]);
+}
+
+/** What one mini-batch is built from: its images, their (possibly noisy) labels, its crops. */
+interface BatchSource {
+  set: ImageSet;
+  labels: Uint8Array;
+  numClasses: number;
+  augment: AugmentSettings | null;
+}
+
+function batchImages(src: BatchSource, indices: Int32Array, draw: AugmentDraw | null): tf.Tensor4D {
+  const x = imagesToTensor(src.set, indices);
+  if (!src.augment || !draw) return x;
+  const out = augmentImages(x, draw, src.augment.padding);
+  x.dispose();
+  return out;
 }
 
 /** S1 uploaded at once; S2 on first read (kept out of any enclosing tidy scope). */
@@ -81,22 +99,23 @@ class SampledBatch implements Batch {
   private disposed = false;
 
   constructor(
-    private readonly set: ImageSet,
+    private readonly src: BatchSource,
     i1: Int32Array,
     private readonly i2: Int32Array,
-    private readonly numClasses: number,
+    draw1: AugmentDraw | null,
+    private readonly draw2: AugmentDraw | null,
   ) {
-    this.x1 = imagesToTensor(set, i1);
-    this.y1 = labelsToOneHot(set, i1, numClasses);
-    this.labels1 = Int32Array.from(i1, (i) => set.labels[i]!);
-    this.labels2 = Int32Array.from(i2, (i) => set.labels[i]!);
+    this.x1 = batchImages(src, i1, draw1);
+    this.y1 = labelsToOneHot(src.labels, i1, src.numClasses);
+    this.labels1 = Int32Array.from(i1, (i) => src.labels[i]!);
+    this.labels2 = Int32Array.from(i2, (i) => src.labels[i]!);
   }
 
   private get built() {
     if (this.disposed) throw new Error('This batch was disposed');
     this.s2 ??= {
-      x: tf.keep(imagesToTensor(this.set, this.i2)),
-      y: tf.keep(labelsToOneHot(this.set, this.i2, this.numClasses)),
+      x: tf.keep(batchImages(this.src, this.i2, this.draw2)),
+      y: tf.keep(labelsToOneHot(this.src.labels, this.i2, this.src.numClasses)),
     };
     return this.s2;
   }
@@ -115,18 +134,31 @@ class SampledBatch implements Batch {
   }
 }
 
+/** What the training batches add to the raw images (both off unless set). */
+export interface SamplerOptions {
+  augment?: AugmentSettings | null;
+  /** Fraction of training labels replaced by a seeded different class, fixed for the run. */
+  labelNoise?: number;
+}
+
 export class BatchSampler {
   private readonly s1: IndexStream;
   private readonly s2: IndexStream;
+  private readonly src: BatchSource;
+  private readonly aug1: Rng;
+  private readonly aug2: Rng;
+  /** Training labels replaced by label noise. */
+  readonly corruptedLabels: number;
   /** Training examples drawn for S1 so far (for the epoch readout). */
   drawn = 0;
 
   constructor(
     private readonly train: ImageSet,
-    private readonly numClasses: number,
+    numClasses: number,
     readonly m1: number,
     readonly m2: number,
     seed: number,
+    options: SamplerOptions = {},
   ) {
     if (m1 > train.count || m2 > train.count) {
       throw new RangeError(
@@ -136,6 +168,17 @@ export class BatchSampler {
     const rng = new Rng(seed);
     this.s1 = new IndexStream(train.count, m1, rng.fork(1));
     this.s2 = new IndexStream(train.count, m2, rng.fork(2));
+    // Forked after the batch streams, always, so that the batches do not depend on these settings.
+    this.aug1 = rng.fork(4);
+    this.aug2 = rng.fork(5);
+    const noisy = corruptLabels(train.labels, numClasses, options.labelNoise ?? 0, rng.fork(6));
+    this.corruptedLabels = noisy.corrupted;
+    this.src = { set: train, labels: noisy.labels, numClasses, augment: options.augment ?? null };
+  }
+
+  /** The training labels the batches use (after label noise). */
+  get labels(): Uint8Array {
+    return this.src.labels;
   }
 
   /** Epochs of S1 seen so far. */
@@ -147,7 +190,10 @@ export class BatchSampler {
     const i1 = this.s1.next();
     const i2 = this.s2.next().slice();
     this.drawn += this.m1;
-    return new SampledBatch(this.train, i1, i2, this.numClasses);
+    const a = this.src.augment;
+    const d1 = a ? drawAugmentation(this.aug1, this.m1, a) : null;
+    const d2 = a ? drawAugmentation(this.aug2, this.m2, a) : null;
+    return new SampledBatch(this.src, i1, i2, d1, d2);
   }
 }
 
@@ -166,7 +212,10 @@ export class EvalSet {
     order.sort();
     for (let b = 0; b < nBatches; b++) {
       const idx = order.subarray(b * batchSize, (b + 1) * batchSize);
-      this.batches.push({ x: imagesToTensor(test, idx), y: labelsToOneHot(test, idx, numClasses) });
+      this.batches.push({
+        x: imagesToTensor(test, idx),
+        y: labelsToOneHot(test.labels, idx, numClasses),
+      });
     }
   }
 

@@ -7,15 +7,17 @@ import { z } from 'zod';
 
 export const DATASET_IDS = ['kmnist', 'fmnist', 'cifar10'] as const;
 export const MODEL_IDS = ['tiny', 'small', 'resnet'] as const;
-export const METHODS = ['vanilla', 'itra', 'itra-c', 'lsr', 'center'] as const;
+export const METHODS = ['vanilla', 'itra', 'itra-c', 'lsr', 'center', 'discern'] as const;
 export const ESTIMATORS = ['biased', 'unbiased'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const FORWARD_PASSES = ['auto', 'concat', 'separate'] as const;
+export const LR_SCHEDULES = ['constant', 'step', 'cosine'] as const;
 
 export type Method = (typeof METHODS)[number];
 export type Estimator = (typeof ESTIMATORS)[number];
 export type ModelId = (typeof MODEL_IDS)[number];
 export type OptimizerId = (typeof OPTIMIZERS)[number];
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
 export const METHOD_LABELS: Record<Method, string> = {
   vanilla: 'Vanilla SGD',
@@ -23,7 +25,11 @@ export const METHOD_LABELS: Record<Method, string> = {
   'itra-c': 'ITRA-c',
   lsr: 'Label smoothing',
   center: 'Center loss',
+  discern: 'Gini + KL (discriminability)',
 };
+
+/** The most label noise a run may have: beyond it most labels are wrong (issue #15: 0–80%). */
+export const MAX_LABEL_NOISE = 0.8;
 
 const positiveInt = (what: string) =>
   z.number().int(`${what} must be a whole number`).min(1, `${what} must be at least 1`);
@@ -58,6 +64,34 @@ export const trainConfigSchema = z.object({
   forwardPasses: z.enum(FORWARD_PASSES),
   /** Stop after this many steps; 0 = until stopped. */
   maxSteps: z.number().int().min(0),
+  /** λ_gini and λ_kl of the discriminability loss (discern-spec.md). */
+  lambdaGini: z.number().min(0, 'λ_gini must be ≥ 0').finite(),
+  lambdaKl: z.number().min(0, 'λ_kl must be ≥ 0').finite(),
+  /** L2 weight decay: coupled (added to the gradient) for SGD, decoupled (AdamW) for Adam. */
+  weightDecay: z.number().min(0, 'weight decay must be ≥ 0').finite(),
+  /** The learning-rate schedule's shape; the live `lr` scales it. */
+  lrSchedule: z.enum(LR_SCHEDULES, { error: `schedule must be one of ${LR_SCHEDULES.join(', ')}` }),
+  /** Step decay: the steps at which the learning rate is multiplied by `lrGamma`. */
+  lrMilestones: z
+    .array(z.number().int('milestones must be whole steps').min(1, 'milestones must be ≥ 1'))
+    .max(20, 'at most 20 milestones')
+    .refine((m) => m.every((v, i) => i === 0 || v > m[i - 1]!), {
+      message: 'milestones must be strictly increasing',
+    }),
+  lrGamma: z.number().gt(0, 'γ must be > 0').max(1, 'γ must be ≤ 1'),
+  /** Cosine: the floor as a fraction of the learning rate, reached at `maxSteps`. */
+  lrFloor: z.number().min(0, 'the floor must be ≥ 0').max(1, 'the floor must be ≤ 1'),
+  /** Linear learning-rate warm-up from 0 over the first N steps (0 = none). */
+  lrWarmup: z.number().int('learning-rate warm-up must be whole steps').min(0, 'learning-rate warm-up must be ≥ 0'),
+  /** Random crop with padding and (optionally) horizontal flip, training images only. */
+  augment: z.boolean(),
+  cropPadding: z.number().int('crop padding must be a whole number').min(0, 'crop padding must be ≥ 0').max(8, 'crop padding must be ≤ 8'),
+  flip: z.boolean(),
+  /** Fraction of training labels replaced by a seeded different class (symmetric noise). */
+  labelNoise: z
+    .number()
+    .min(0, 'label noise must be ≥ 0')
+    .max(MAX_LABEL_NOISE, `label noise must be ≤ ${MAX_LABEL_NOISE} (1 would make every label wrong)`),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -82,7 +116,31 @@ export const DEFAULT_CONFIG: TrainConfig = {
   centerAlpha: 0.5,
   forwardPasses: 'auto',
   maxSteps: 0,
+  lambdaGini: 0.5,
+  lambdaKl: 0.5,
+  weightDecay: 0,
+  lrSchedule: 'constant',
+  lrMilestones: [],
+  lrGamma: 0.1,
+  lrFloor: 0,
+  lrWarmup: 0,
+  augment: false,
+  cropPadding: 2,
+  flip: false,
+  labelNoise: 0,
 };
+
+/**
+ * Augmentation defaults per dataset: on for CIFAR-10 (pad 4, flip), off for the 28×28 sets
+ * (pad 2 when switched on, never flipped by default: a flipped character is another character).
+ */
+export function augmentationDefaults(
+  dataset: (typeof DATASET_IDS)[number],
+): Pick<TrainConfig, 'augment' | 'cropPadding' | 'flip'> {
+  return dataset === 'cifar10'
+    ? { augment: true, cropPadding: 4, flip: true }
+    : { augment: false, cropPadding: 2, flip: false };
+}
 
 /** The paper's λ per dataset (spec, "Defaults"). */
 export const PAPER_LAMBDA: Record<(typeof DATASET_IDS)[number], number> = {
@@ -92,12 +150,32 @@ export const PAPER_LAMBDA: Record<(typeof DATASET_IDS)[number], number> = {
 };
 
 /** Settings that may change between steps without re-initialising anything. */
-export const LIVE_SETTINGS = ['method', 'lambda', 'lr', 'estimator'] as const;
+export const LIVE_SETTINGS = [
+  'method',
+  'lambda',
+  'lr',
+  'estimator',
+  'lambdaGini',
+  'lambdaKl',
+  'weightDecay',
+] as const;
 export type LiveSetting = (typeof LIVE_SETTINGS)[number];
 export type LivePatch = Partial<Pick<TrainConfig, LiveSetting>>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** Rules between fields; each names the setting to change. Empty when coherent. */
+export function crossFieldProblems(c: TrainConfig): string[] {
+  const out: string[] = [];
+  if (c.lrSchedule === 'cosine' && c.maxSteps === 0) {
+    out.push('lrSchedule: the cosine schedule runs over max steps: set max steps (> 0)');
+  }
+  if (c.lrSchedule === 'step' && c.lrMilestones.length === 0) {
+    out.push('lrMilestones: step decay needs at least one milestone');
+  }
+  return out;
 }
 
 /** Validates a whole config; throws ConfigError listing every problem. */
@@ -107,6 +185,8 @@ export function validateConfig(input: unknown): TrainConfig {
     const msgs = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new ConfigError(`Invalid settings: ${msgs.join('; ')}`);
   }
+  const cross = crossFieldProblems(parsed.data);
+  if (cross.length) throw new ConfigError(`Invalid settings: ${cross.join('; ')}`);
   return parsed.data;
 }
 
@@ -123,4 +203,9 @@ export function validatePatch(current: TrainConfig, patch: LivePatch): LivePatch
 /** Whether the method uses the second mini-batch and the matching loss. */
 export function usesMatching(method: Method): boolean {
   return method === 'itra' || method === 'itra-c';
+}
+
+/** Whether the method's regularizer waits for the warm-up (`warmup` steps of plain CE). */
+export function usesWarmup(method: Method): boolean {
+  return usesMatching(method) || method === 'discern';
 }

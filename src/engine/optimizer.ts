@@ -17,6 +17,9 @@ export class GuardedOptimizer {
   readonly healthy: tf.Variable<tf.Rank.R0>;
   /** Number of finite steps applied; at divergence, the index of the failing step. */
   readonly finiteSteps: tf.Variable<tf.Rank.R0>;
+  /** L2 weight decay: coupled for SGD (g + wd·p), decoupled for Adam (AdamW). */
+  readonly weightDecay: tf.Variable<tf.Rank.R0>;
+  private weightDecayOn = false;
   private readonly slots: tf.Variable[][];
   private readonly t: tf.Variable<tf.Rank.R0>;
 
@@ -25,10 +28,13 @@ export class GuardedOptimizer {
     private readonly params: tf.Variable[],
     lr: number,
     private readonly momentum: number,
+    weightDecay = 0,
   ) {
     // tidy frees the initial values; variables survive it.
     const v = (t: () => tf.Tensor) => tf.tidy(() => tf.variable(t(), false));
     this.lr = v(() => tf.scalar(lr)) as tf.Variable<tf.Rank.R0>;
+    this.weightDecay = v(() => tf.scalar(weightDecay)) as tf.Variable<tf.Rank.R0>;
+    this.weightDecayOn = weightDecay > 0;
     this.healthy = v(() => tf.scalar(1)) as tf.Variable<tf.Rank.R0>;
     this.finiteSteps = v(() => tf.scalar(0)) as tf.Variable<tf.Rank.R0>;
     this.t = v(() => tf.scalar(0)) as tf.Variable<tf.Rank.R0>;
@@ -38,6 +44,12 @@ export class GuardedOptimizer {
 
   setLearningRate(lr: number): void {
     tf.tidy(() => this.lr.assign(tf.scalar(lr)));
+  }
+
+  /** Live; at 0 the update runs no weight-decay kernel at all. */
+  setWeightDecay(wd: number): void {
+    this.weightDecayOn = wd > 0;
+    tf.tidy(() => this.weightDecay.assign(tf.scalar(wd)));
   }
 
   /**
@@ -52,9 +64,12 @@ export class GuardedOptimizer {
       /** New values whose finiteness decides the step. */
       const probed: tf.Tensor[] = [];
       const tNew = tf.add(this.t, 1);
-      grads.forEach((g, i) => {
+      const decay = this.weightDecayOn;
+      grads.forEach((gRaw, i) => {
         const p = this.params[i];
         if (this.kind === 'sgd') {
+          // PyTorch's SGD: the decay joins the gradient before the momentum.
+          const g = decay ? tf.add(gRaw, tf.mul(p, this.weightDecay)) : gRaw;
           const [v] = this.slots[i];
           // One kernel each (sgdKernels.ts): the candidate p − lr·(μv + g) to probe, then
           // v ← ok ? μv + g : v, computed again inside its kernel rather than stored.
@@ -64,6 +79,7 @@ export class GuardedOptimizer {
           // the parameters covers the velocity too.
           probed.push(pNew);
         } else {
+          const g = gRaw;
           const [m, v] = this.slots[i];
           const b1 = 0.9;
           const b2 = 0.999;
@@ -72,7 +88,9 @@ export class GuardedOptimizer {
           const mHat = tf.div(mNew, tf.sub(1, tf.pow(b1, tNew)));
           const vHat = tf.div(vNew, tf.sub(1, tf.pow(b2, tNew)));
           const step = tf.div(tf.mul(this.lr, mHat), tf.add(tf.sqrt(vHat), 1e-8));
-          const pNew = tf.sub(p, step);
+          // AdamW: p ← p − lr·wd·p − step, the decay outside the moments.
+          const decayed = decay ? tf.sub(p, tf.mul(p, tf.mul(this.lr, this.weightDecay))) : p;
+          const pNew = tf.sub(decayed, step);
           updates.push([m, mNew], [v, vNew], [p, pNew]);
           // An infinite v makes the step 0, not NaN: probe every slot.
           probed.push(mNew, vNew, pNew);
@@ -108,6 +126,13 @@ export class GuardedOptimizer {
   }
 
   dispose(): void {
-    tf.dispose([this.lr, this.healthy, this.finiteSteps, this.t, ...this.slots.flat()]);
+    tf.dispose([
+      this.lr,
+      this.weightDecay,
+      this.healthy,
+      this.finiteSteps,
+      this.t,
+      ...this.slots.flat(),
+    ]);
   }
 }

@@ -4,10 +4,12 @@
  * One versioned schema, validated (zod) wherever a record comes from outside.
  */
 import { z } from 'zod';
-import { METHODS, trainConfigSchema } from './config';
+import { LIVE_SETTINGS, METHODS, trainConfigSchema } from './config';
+import { migrateRunFile } from './runMigration';
 
 export const RUN_SCHEMA_ID = 'itra-playground/run';
-export const RUN_SCHEMA_VERSION = 1;
+/** 2: Gini + KL, weight decay, schedules, augmentation, label noise (runMigration.ts reads 1). */
+export const RUN_SCHEMA_VERSION = 2;
 
 const num = z.number();
 /** JSON has no NaN/Infinity: metrics that are undefined at a point are null. */
@@ -25,6 +27,11 @@ export const pointSchema = z.object({
   /** Match (ITRA) or Match_c (ITRA-c) of the current estimator on this step's features. */
   match: metric,
   sigma: metric,
+  /** Gini and KL of the discriminability loss on this step's S1 features, for every method. */
+  gini: metric,
+  kl: metric,
+  /** The learning rate in force from this step (the live lr times the schedule). */
+  lr: metric,
   /** λ in force at this step (0 during warm-up and for non-ITRA methods). */
   lambdaEff: num,
   method: z.enum(METHODS),
@@ -39,7 +46,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('change'),
     step: z.number().int(),
-    setting: z.enum(['method', 'lambda', 'lr', 'estimator']),
+    setting: z.enum(LIVE_SETTINGS),
     from: settingValue,
     to: settingValue,
   }),
@@ -76,6 +83,8 @@ export const dataInfoSchema = z.object({
   evalSize: z.number().int(),
   split: z.enum(['official', 'carved']),
   splitNote: z.string().optional(),
+  /** Training labels replaced by label noise (config.labelNoise of the train split). */
+  corruptedLabels: z.number().int().min(0).optional(),
 });
 
 export const runRecordSchema = z.object({
@@ -132,7 +141,7 @@ export function parseRunFile(text: string): RunRecord[] {
       `Not an ITRA Playground run file: expected "schema": "${RUN_SCHEMA_ID}" or "itra-playground/runs"`,
     );
   }
-  const res = schema.safeParse(data);
+  const res = schema.safeParse(migrateRunFile(data));
   if (!res.success) {
     const first = res.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new RunFileError(`Invalid run file: ${first.join('; ')}`);

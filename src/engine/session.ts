@@ -76,6 +76,20 @@ export function checkSessionSettings(config: TrainConfig, data: DatasetSplits): 
   }
 }
 
+/** Settings the twins' shared batch stream is built from: side B cannot change them. */
+const SHARED_BY_TWINS = [
+  'seed',
+  'batchSize',
+  'batchSize2',
+  'augment',
+  'cropPadding',
+  'flip',
+  'labelNoise',
+  'evalSize',
+  'evalEvery',
+  'maxSteps',
+] as const;
+
 export class TrainingSession {
   readonly trainers: Trainer[];
   private readonly sampler: BatchSampler;
@@ -95,6 +109,13 @@ export class TrainingSession {
   constructor(opts: SessionOptions) {
     const configs = [opts.config, ...(opts.twinB ? [{ ...opts.config, ...opts.twinB }] : [])];
     for (const c of configs) checkSessionSettings(c, opts.data);
+    for (const key of SHARED_BY_TWINS) {
+      if (opts.twinB && key in opts.twinB && String(opts.twinB[key]) !== String(opts.config[key])) {
+        throw new ModelError(
+          `Twin sides share their batches: "${key}" must be the same on both sides`,
+        );
+      }
+    }
     if (opts.runIds.length !== configs.length) throw new Error('One run id per side is needed');
     const cfg = opts.config;
     this.config = cfg;
@@ -108,6 +129,10 @@ export class TrainingSession {
       cfg.batchSize,
       cfg.batchSize2,
       cfg.seed,
+      {
+        augment: cfg.augment ? { padding: cfg.cropPadding, flip: cfg.flip } : null,
+        labelNoise: cfg.labelNoise,
+      },
     );
     const pairId = configs.length > 1 ? `${opts.runIds[0]}+${opts.runIds[1]}` : undefined;
     this.trainers = [];
@@ -123,6 +148,7 @@ export class TrainingSession {
           twin: pairId ? { pairId, side: i === 0 ? 'A' : 'B' } : undefined,
           // Twin B starts from A's exact weights.
           initFrom: i > 0 ? this.trainers[0].model : undefined,
+          corruptedLabels: this.sampler.corruptedLabels,
         }),
       );
     });

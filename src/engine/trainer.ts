@@ -7,7 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplits } from '../data/dataset';
 import type { Batch, EvalSet } from './batches';
-import { type LivePatch, type TrainConfig, usesMatching, validatePatch } from './config';
+import {
+  type LivePatch,
+  type TrainConfig,
+  usesMatching,
+  usesWarmup,
+  validatePatch,
+} from './config';
+import { discernLoss, discernPlan, discernTerms } from './discern';
 import { centerLoss, crossEntropy, smoothTargets, updatedCenters } from './losses';
 import {
   matchingLoss,
@@ -19,6 +26,7 @@ import { type MatchingPlan, matchingPlan, unconditionalPlan } from './matchingPl
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
 import { GuardedOptimizer } from './optimizer';
 import { withProgramChoices } from './programChoices';
+import { effectiveLearningRate } from './schedule';
 import {
   type Point,
   RUN_SCHEMA_ID,
@@ -42,6 +50,14 @@ export interface TrainerOptions {
   twin?: { pairId: string; side: 'A' | 'B' };
   /** Start from this model's weights (twin mode) instead of the seed's. */
   initFrom?: Model;
+  /** Training labels the sampler's label noise replaced (for the record). */
+  corruptedLabels?: number;
+}
+
+/** λ_gini and λ_kl in force, or null when the discriminability loss is off. */
+export interface DiscernWeights {
+  gini: number;
+  kl: number;
 }
 
 export interface LossParts {
@@ -53,7 +69,8 @@ export interface LossParts {
 
 /**
  * The training objective of one step (spec, "One training step"):
- * L = CE(S1) [label-smoothed for LSR] + λ_c·center loss [center] + λ·Match [ITRA, ITRA-c].
+ * L = CE(S1) [label-smoothed for LSR] + λ_c·center loss [center] + λ·Match [ITRA, ITRA-c]
+ *   + λ_gini·Gini + λ_kl·KL [discern, on H1 only].
  * H2 is computed only when the matching term is on (λ > 0); S1 and S2 share one forward pass
  * when `concat` is set.
  */
@@ -63,7 +80,12 @@ export function trainingLoss(
   cfg: TrainConfig,
   lambda: number,
   centers: tf.Tensor2D,
-  opts: { concat: boolean; bnOut?: BatchNormUpdate[]; fixedSigma?: tf.Scalar },
+  opts: {
+    concat: boolean;
+    bnOut?: BatchNormUpdate[];
+    fixedSigma?: tf.Scalar;
+    discern?: DiscernWeights | null;
+  },
 ): LossParts {
   let h1: tf.Tensor2D;
   /** [H1; H2], what the matching loss reads. */
@@ -88,6 +110,11 @@ export function trainingLoss(
     const match = matchingObjective(h, planFor(batch, cfg), opts.fixedSigma);
     loss = tf.add(loss, tf.mul(lambda, match));
   }
+  const d = opts.discern;
+  if (d && (d.gini > 0 || d.kl > 0)) {
+    const plan = discernPlan(batch.labels1, batch.y1.shape[1]);
+    loss = tf.add(loss, discernLoss(h1, plan, d.gini, d.kl));
+  }
   return { loss: loss as tf.Scalar, ce, h1 };
 }
 
@@ -111,6 +138,8 @@ export class Trainer {
   private readonly ceSum: tf.Variable<tf.Rank.R0>;
   private readonly evalSet: EvalSet;
   private stepsSinceEval = 0;
+  /** The learning rate last given to the optimizer (the schedule changes it step by step). */
+  private appliedLr: number;
   private collapseReported = false;
   private warmupReported = false;
   private cfg: TrainConfig;
@@ -129,11 +158,13 @@ export class Trainer {
       this.cfg.seed,
     );
     if (opts.initFrom) copyWeights(opts.initFrom, this.model);
+    this.appliedLr = effectiveLearningRate(this.cfg, 0);
     this.optimizer = new GuardedOptimizer(
       this.cfg.optimizer,
       this.model.params,
-      this.cfg.lr,
+      this.appliedLr,
       this.cfg.momentum,
+      this.cfg.weightDecay,
     );
     this.centers = tf.tidy(() => tf.variable(tf.zeros([numClasses, this.model.featureDim]), false));
     this.ceSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
@@ -150,6 +181,7 @@ export class Trainer {
         evalSize: opts.evalSet.size,
         split: opts.data.split,
         splitNote: opts.data.splitNote,
+        ...(opts.corruptedLabels ? { corruptedLabels: opts.corruptedLabels } : {}),
       },
       environment: opts.environment,
       twin: opts.twin,
@@ -170,6 +202,18 @@ export class Trainer {
     return usesMatching(this.cfg.method) && this.step >= this.cfg.warmup ? this.cfg.lambda : 0;
   }
 
+  /** λ_gini, λ_kl in force at the next step: null before the warm-up ends and for other methods. */
+  get discernWeights(): DiscernWeights | null {
+    return this.cfg.method === 'discern' && this.step >= this.cfg.warmup
+      ? { gini: this.cfg.lambdaGini, kl: this.cfg.lambdaKl }
+      : null;
+  }
+
+  /** The learning rate of the next step: the live lr times the schedule's factor. */
+  get learningRate(): number {
+    return effectiveLearningRate(this.cfg, this.step);
+  }
+
   /** One concatenated forward pass for S1 and S2, unless batch norm would mix their statistics. */
   get concatenatedPass(): boolean {
     const p = this.cfg.forwardPasses;
@@ -184,7 +228,7 @@ export class Trainer {
       const from = this.cfg[key];
       if (from === to) continue;
       (this.cfg as Record<string, unknown>)[key] = to;
-      if (key === 'lr') this.optimizer.setLearningRate(to as number);
+      if (key === 'weightDecay') this.optimizer.setWeightDecay(to as number);
       events.push({ kind: 'change', step: this.step, setting: key, from, to });
     }
     this.record.events.push(...events);
@@ -196,7 +240,7 @@ export class Trainer {
     const events: RunEvent[] = [];
     if (
       !this.warmupReported &&
-      usesMatching(this.cfg.method) &&
+      usesWarmup(this.cfg.method) &&
       this.cfg.warmup > 0 &&
       this.step === this.cfg.warmup
     ) {
@@ -205,7 +249,13 @@ export class Trainer {
     }
     const cfg = this.cfg;
     const lambda = this.lambdaEffective;
+    const discern = this.discernWeights;
     const model = this.model;
+    const lr = this.learningRate;
+    if (lr !== this.appliedLr) {
+      this.optimizer.setLearningRate(lr);
+      this.appliedLr = lr;
+    }
     // withProgramChoices: tfjs programs suited to CPU-emulated WebGPU (programChoices.ts).
     withProgramChoices(() =>
       tf.tidy(() => {
@@ -215,6 +265,7 @@ export class Trainer {
           const r = trainingLoss(model, batch, cfg, lambda, this.centers, {
             concat: this.concatenatedPass,
             bnOut,
+            discern,
           });
           kept.ce = tf.keep(r.ce);
           if (cfg.method === 'center') kept.h1 = tf.keep(r.h1);
@@ -283,6 +334,7 @@ export class Trainer {
         const h2 = model.features(batch.x2, false);
         const m = matchingLoss(tf.concat([h1, h2], 0), planFor(batch, cfg));
         const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
+        const dt = discernTerms(h1, discernPlan(batch.labels1, batch.y1.shape[1]));
         const n = Math.max(1, this.evalSet.size);
         return tf.stack([
           tf.div(ceTotal, n),
@@ -294,6 +346,8 @@ export class Trainer {
           featVar,
           this.optimizer.healthy,
           this.optimizer.finiteSteps,
+          dt.gini,
+          dt.kl,
         ]);
       }),
     );
@@ -301,7 +355,7 @@ export class Trainer {
     packed.dispose();
     tf.tidy(() => this.ceSum.assign(tf.scalar(0)));
     this.stepsSinceEval = 0;
-    const [testCE, testAcc, trainCE, match, sigma, intra, featVar, healthy, finiteSteps] =
+    const [testCE, testAcc, trainCE, match, sigma, intra, featVar, healthy, finiteSteps, gini, kl] =
       Array.from(v);
     const events: RunEvent[] = [];
     if (healthy < 0.5) {
@@ -337,6 +391,9 @@ export class Trainer {
       trainCE: finite(trainCE),
       match: finite(match),
       sigma: finite(sigma),
+      gini: finite(gini),
+      kl: finite(kl),
+      lr: this.learningRate,
       lambdaEff: this.lambdaEffective,
       method: cfg.method,
       samplesPerSec: timing.samplesPerSec,
