@@ -15,6 +15,7 @@ import type { DatasetId } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
 import {
+  augmentationDefaults,
   DATASET_IDS,
   DEFAULT_CONFIG,
   type TrainConfig,
@@ -30,8 +31,9 @@ const HELP = `Usage: npm run train -- [options]
   --data-dir DIR        folder with the official files (default: the cache of \`npm run data\`)
   --carve               carve train/test from the one split present (KMNIST in ../shared has
                         only t10k: first 8,000 train, last 2,000 test)
-  --method vanilla|itra|itra-c|lsr|center   (default itra-c)
+  --method vanilla|itra|itra-c|lsr|center|discern   (default itra-c)
   --lambda L            ITRA λ (default: the paper's for the dataset, e.g. 0.8 KMNIST)
+  --lambda-gini X  --lambda-kl Y   weights of Gini + KL for --method discern (default 0.5, 0.5)
   --estimator biased|unbiased   MMD estimator (default biased, the paper's)
   --warmup N            vanilla steps before λ applies (default 200)
   --model tiny|small|resnet     (default small)
@@ -39,6 +41,15 @@ const HELP = `Usage: npm run train -- [options]
   --eval-every N        (default 50)      --eval-size N   (default 2000)
   --batch-size N        m1 (default 64)   --batch-size2 N  m2 (default = m1)
   --lr X  --momentum X  --optimizer sgd|adam  --seed N
+  --weight-decay X      L2 (SGD: added to the gradient; Adam: decoupled, AdamW) (default 0)
+  --lr-schedule constant|step|cosine   (default constant; cosine runs over --steps)
+  --lr-milestones 1000,2000  --lr-gamma X   step decay: lr × γ at each milestone (γ 0.1)
+  --lr-floor X          cosine floor as a fraction of lr (default 0)
+  --lr-warmup N         linear learning-rate warm-up over the first N steps (default 0)
+  --augment on|off      random crop + flip of training images (default: on for cifar10)
+  --crop-padding N      padding of the random crop (default 4 for cifar10, 2 otherwise)
+  --flip on|off         horizontal flip when augmenting (default: on for cifar10)
+  --label-noise F       fraction of training labels replaced by another class (0–0.8)
   --backend wasm|cpu    (default wasm)
   --out FILE            write the run record (JSON)
   --quiet               no progress bar
@@ -58,6 +69,18 @@ const parsed = (() => {
         carve: { type: 'boolean', default: false },
         method: { type: 'string' },
         lambda: { type: 'string' },
+        'lambda-gini': { type: 'string' },
+        'lambda-kl': { type: 'string' },
+        'weight-decay': { type: 'string' },
+        'lr-schedule': { type: 'string' },
+        'lr-milestones': { type: 'string' },
+        'lr-gamma': { type: 'string' },
+        'lr-floor': { type: 'string' },
+        'lr-warmup': { type: 'string' },
+        augment: { type: 'string' },
+        'crop-padding': { type: 'string' },
+        flip: { type: 'string' },
+        'label-noise': { type: 'string' },
         estimator: { type: 'string' },
         warmup: { type: 'string' },
         model: { type: 'string' },
@@ -90,11 +113,33 @@ if (a.help) {
   process.exit(0);
 }
 
+/** The entries that were given (so they override the dataset's defaults). */
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
 const num = (name: string, v: string | undefined) => {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
   return n;
+};
+
+const onOff = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  fail(`--${name} must be on or off, got "${v}"`);
+};
+
+const list = (name: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  if (v.trim() === '') return [];
+  return v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === '' || !Number.isFinite(n))
+      fail(`--${name} must be numbers separated by commas, got "${v}"`);
+    return n;
+  });
 };
 
 if (!(DATASET_IDS as readonly string[]).includes(a.dataset)) {
@@ -120,6 +165,21 @@ const raw: Record<string, unknown> = {
   momentum: num('momentum', a.momentum) ?? DEFAULT_CONFIG.momentum,
   optimizer: a.optimizer ?? DEFAULT_CONFIG.optimizer,
   seed: num('seed', a.seed) ?? DEFAULT_CONFIG.seed,
+  lambdaGini: num('lambda-gini', a['lambda-gini']) ?? DEFAULT_CONFIG.lambdaGini,
+  lambdaKl: num('lambda-kl', a['lambda-kl']) ?? DEFAULT_CONFIG.lambdaKl,
+  weightDecay: num('weight-decay', a['weight-decay']) ?? DEFAULT_CONFIG.weightDecay,
+  lrSchedule: a['lr-schedule'] ?? DEFAULT_CONFIG.lrSchedule,
+  lrMilestones: list('lr-milestones', a['lr-milestones']) ?? DEFAULT_CONFIG.lrMilestones,
+  lrGamma: num('lr-gamma', a['lr-gamma']) ?? DEFAULT_CONFIG.lrGamma,
+  lrFloor: num('lr-floor', a['lr-floor']) ?? DEFAULT_CONFIG.lrFloor,
+  lrWarmup: num('lr-warmup', a['lr-warmup']) ?? DEFAULT_CONFIG.lrWarmup,
+  labelNoise: num('label-noise', a['label-noise']) ?? DEFAULT_CONFIG.labelNoise,
+  ...augmentationDefaults(dataset),
+  ...defined({
+    augment: onOff('augment', a.augment),
+    cropPadding: num('crop-padding', a['crop-padding']),
+    flip: onOff('flip', a.flip),
+  }),
 };
 let config: TrainConfig;
 try {
@@ -149,12 +209,18 @@ const bar = (step: number) => {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${config.maxSteps}${acc}${sps}`;
 };
 
+function runName(c: TrainConfig): string {
+  const parts: string[] = [dataset, c.model, c.method];
+  if (c.method.startsWith('itra')) parts.push(`λ=${c.lambda}`);
+  if (c.method === 'discern') parts.push(`gini=${c.lambdaGini} kl=${c.lambdaKl}`);
+  if (c.labelNoise > 0) parts.push(`noise=${c.labelNoise}`);
+  return parts.join(' ');
+}
+
 const started = performance.now();
 const session = new TrainingSession({
   runIds: [`cli-${Date.now().toString(36)}`],
-  names: [
-    `${dataset} ${config.model} ${config.method}${config.method.startsWith('itra') ? ` λ=${config.lambda}` : ''}`,
-  ],
+  names: [runName(config)],
   config,
   data,
   environment: { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version.tfjs },
@@ -187,6 +253,7 @@ const f = (x: number | null | undefined, d = 3) => (x == null ? 'n/a' : x.toFixe
 process.stdout.write(
   `${record.name} [${backend}${data.split === 'carved' ? ', carved split' : ''}]: ${record.status} after ${record.steps} steps · ` +
     `test acc ${f(p?.testAcc == null ? null : p.testAcc * 100, 2)}% · test CE ${f(p?.testCE)} · intra-class dist ${f(p?.intraDist)} · ` +
+    `Gini ${f(p?.gini, 4)} · KL ${f(p?.kl, 4)} · ` +
     `${msPerStep.toFixed(0)} ms/step${a.out ? ` → ${a.out}` : ''}\n`,
 );
 process.exit(record.status === 'diverged' ? 1 : 0);

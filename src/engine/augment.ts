@@ -2,8 +2,8 @@
  * Training-set augmentation on the training backend: random crop with zero padding p (the image
  * keeps its size) and, optionally, a horizontal flip. Offsets and flips are drawn on the CPU from
  * a seeded stream, so a seed fixes them and both twin sides see the identical images; the
- * pixels move in two kernels (pad, then one crop-and-resize with nearest sampling at exact pixel
- * positions, a reversed box being the flip). Test images are never augmented.
+ * pixels move in two kernels (pad, then one gather of whole pixels). Test images are never
+ * augmented.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
@@ -39,29 +39,33 @@ export function drawAugmentation(rng: Rng, count: number, s: AugmentSettings): A
 /** Crops (and flips) `x` [n, h, w, c] as drawn. Returns a new tensor of the same shape. */
 export function augmentImages(x: tf.Tensor4D, draw: AugmentDraw, padding: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, h, w] = x.shape;
-    const padded = padding > 0 ? tf.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) : x;
+    const [n, h, w, c] = x.shape;
     const hp = h + 2 * padding;
     const wp = w + 2 * padding;
-    // Normalised boxes [y1, x1, y2, x2]: sample k of the crop reads padded row dy + k (exactly,
-    // with nearest sampling); x1 > x2 reads the columns right to left.
-    const boxes = new Float32Array(n * 4);
+    const padded =
+      padding > 0
+        ? tf.pad(x, [
+            [0, 0],
+            [padding, padding],
+            [padding, padding],
+            [0, 0],
+          ])
+        : x;
+    // Output pixel (i, y, x) reads padded pixel (i, y + dy, x + dx), x mirrored when flipped: one
+    // gather of whole pixels (exact on every backend; tfjs's cropAndResize rounds differently
+    // per backend and shifted wasm crops by whole pixels here).
+    const index = new Int32Array(n * h * w);
     for (let i = 0; i < n; i++) {
-      const top = draw.dy[i]!;
-      const left = draw.dx[i]!;
-      const right = left + w - 1;
-      boxes[i * 4] = top / (hp - 1);
-      boxes[i * 4 + 2] = (top + h - 1) / (hp - 1);
-      boxes[i * 4 + 1] = (draw.flip[i] ? right : left) / (wp - 1);
-      boxes[i * 4 + 3] = (draw.flip[i] ? left : right) / (wp - 1);
+      const dy = draw.dy[i]!;
+      const dx = draw.dx[i]!;
+      const flip = draw.flip[i] === 1;
+      for (let y = 0; y < h; y++) {
+        const row = i * hp * wp + (y + dy) * wp + dx;
+        const o = (i * h + y) * w;
+        for (let xx = 0; xx < w; xx++) index[o + xx] = row + (flip ? w - 1 - xx : xx);
+      }
     }
-    const indices = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i), 'int32');
-    return tf.image.cropAndResize(
-      padded,
-      tf.tensor2d(boxes, [n, 4]),
-      indices,
-      [h, w],
-      'nearest',
-    ) as tf.Tensor4D;
+    const pixels = tf.reshape(padded, [n * hp * wp, c]);
+    return tf.reshape(tf.gather(pixels, tf.tensor1d(index, 'int32')), [n, h, w, c]) as tf.Tensor4D;
   });
 }

@@ -82,16 +82,26 @@ export const trainConfigSchema = z.object({
   /** Cosine: the floor as a fraction of the learning rate, reached at `maxSteps`. */
   lrFloor: z.number().min(0, 'the floor must be ≥ 0').max(1, 'the floor must be ≤ 1'),
   /** Linear learning-rate warm-up from 0 over the first N steps (0 = none). */
-  lrWarmup: z.number().int('learning-rate warm-up must be whole steps').min(0, 'learning-rate warm-up must be ≥ 0'),
+  lrWarmup: z
+    .number()
+    .int('learning-rate warm-up must be whole steps')
+    .min(0, 'learning-rate warm-up must be ≥ 0'),
   /** Random crop with padding and (optionally) horizontal flip, training images only. */
   augment: z.boolean(),
-  cropPadding: z.number().int('crop padding must be a whole number').min(0, 'crop padding must be ≥ 0').max(8, 'crop padding must be ≤ 8'),
+  cropPadding: z
+    .number()
+    .int('crop padding must be a whole number')
+    .min(0, 'crop padding must be ≥ 0')
+    .max(8, 'crop padding must be ≤ 8'),
   flip: z.boolean(),
   /** Fraction of training labels replaced by a seeded different class (symmetric noise). */
   labelNoise: z
     .number()
     .min(0, 'label noise must be ≥ 0')
-    .max(MAX_LABEL_NOISE, `label noise must be ≤ ${MAX_LABEL_NOISE} (1 would make every label wrong)`),
+    .max(
+      MAX_LABEL_NOISE,
+      `label noise must be ≤ ${MAX_LABEL_NOISE} (1 would make every label wrong)`,
+    ),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;

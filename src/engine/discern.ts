@@ -54,9 +54,14 @@ export function discernPlan(labels: Int32Array, numClasses: number): DiscernPlan
   };
 }
 
-/** P (K×D) and its column sums S (1×D) from features h (m×D). */
-function classDistribution(h: tf.Tensor2D, plan: DiscernPlan) {
-  const M = tf.matMul(plan.averaging, tf.abs(h), true, false); // K×D
+/**
+ * P (K×D) and its column sums S (1×D) from a = |h| (m×D). `autodiffAbs`: |h| as h·sign(h), whose
+ * autodiff gradient is sign(h), 0 at 0 as in PyTorch; tfjs's Abs gradient is −1 at 0, which
+ * would move every exact zero of a ReLU feature.
+ */
+function classDistribution(h: tf.Tensor2D, plan: DiscernPlan, autodiffAbs = false) {
+  const a = autodiffAbs ? tf.mul(h, tf.sign(h)) : tf.abs(h);
+  const M = tf.matMul(plan.averaging, a, true, false); // K×D
   const S = tf.sum(M, 0, true); // 1×D
   const P = tf.div(M, tf.add(S, DISCERN_EPS)) as tf.Tensor2D;
   return { P, S };
@@ -75,8 +80,11 @@ function klOf(P: tf.Tensor2D, plan: DiscernPlan) {
  * Gini and KL as plain tfjs ops (autodiff-able): the metrics shown at eval steps for every
  * method, and the reference the written-out gradient is tested against.
  */
-export function discernTerms(h: tf.Tensor2D, plan: DiscernPlan): { gini: tf.Scalar; kl: tf.Scalar } {
-  const { P } = classDistribution(h, plan);
+export function discernTerms(
+  h: tf.Tensor2D,
+  plan: DiscernPlan,
+): { gini: tf.Scalar; kl: tf.Scalar } {
+  const { P } = classDistribution(h, plan, true);
   const D = h.shape[1];
   const gini = tf.sub(1, tf.div(tf.sum(tf.square(P)), D)) as tf.Scalar;
   return { gini, kl: klOf(P, plan).kl };
@@ -102,27 +110,30 @@ export function discernLoss(
     const { P, S } = classDistribution(x, plan);
     const { kl, u, s } = klOf(P, plan);
     const gini = tf.sub(1, tf.div(tf.sum(tf.square(P)), D));
-    save([x, P, S, u, s]);
+    // The plan's tensors too: the forward pass's scope is gone when the gradient runs.
+    save([x, P, S, u, s, plan.averaging, plan.target]);
     return {
       value: tf.add(tf.mul(lambdaGini, gini), tf.mul(lambdaKl, kl)),
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [xs, Ps, Ss, us, ss] = saved as [
+        const [xs, Ps, Ss, us, ss, averaging, target] = saved as [
           tf.Tensor2D,
           tf.Tensor2D,
           tf.Tensor2D,
           tf.Tensor1D,
           tf.Scalar,
+          tf.Tensor2D,
+          tf.Tensor1D,
         ];
-        const klRow = tf.sub(
-          tf.div(plan.targetMass, ss),
-          tf.div(plan.target, tf.add(us, DISCERN_EPS)),
-        ); // K
-        const G = tf.add(tf.mul(Ps, -2 * (lambdaGini / D)), tf.mul(tf.reshape(klRow, [-1, 1]), lambdaKl));
+        const klRow = tf.sub(tf.div(plan.targetMass, ss), tf.div(target, tf.add(us, DISCERN_EPS))); // K
+        const G = tf.add(
+          tf.mul(Ps, -2 * (lambdaGini / D)),
+          tf.mul(tf.reshape(klRow, [-1, 1]), lambdaKl),
+        );
         const dM = tf.div(
           tf.sub(G, tf.sum(tf.mul(G, Ps), 0, true)),
           tf.add(Ss, DISCERN_EPS),
         ) as tf.Tensor2D; // K×D
-        const dA = tf.matMul(plan.averaging, dM); // m×D
+        const dA = tf.matMul(averaging, dM); // m×D
         return tf.mul(tf.mul(tf.sign(xs), dA), dy);
       },
     };

@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedOptimizer } from './optimizer';
 
-function setup(kind: 'sgd' | 'adam' = 'sgd', init: number[][] = [[1, 2, 3], [4]]) {
+function setup(kind: 'sgd' | 'adam' = 'sgd', init: number[][] = [[1, 2, 3], [4]], weightDecay = 0) {
   const params = init.map((v, i) =>
     tf.variable(tf.tensor1d(v), true, `opt-test-${kind}-${i}-${Math.random()}`),
   );
-  const opt = new GuardedOptimizer(kind, params, 0.5, 0.9);
+  const opt = new GuardedOptimizer(kind, params, 0.5, 0.9, weightDecay);
   const values = () => params.map((p) => Array.from(p.dataSync()));
   const step = (grads: number[][], loss = 1) =>
     tf.tidy(() =>
@@ -44,6 +44,34 @@ for (const backend of ['wasm', 'cpu'] as const)
       t.step([[1, 0, -1], [2]]); // v = 0.9·g + g = 1.9·g
       expect(t.values()[0]!.map((x) => Math.round(x * 1e5) / 1e5)).toEqual([-0.45, 2, 4.45]);
       expect(t.health()).toEqual([1, 2]);
+      t.dispose();
+    });
+
+    const rounded = (xs: number[][]) => xs.map((r) => r.map((x) => Math.round(x * 1e5) / 1e5));
+
+    it('weight decay on SGD is PyTorch’s coupled form: g ← g + wd·p before the momentum', () => {
+      const t = setup('sgd', [[1, 2, 3], [4]], 0.1);
+      t.step([[1, 0, -1], [2]]); // g' = [1.1, 0.2, -0.7], [2.4]; p − 0.5·g'
+      expect(rounded(t.values())).toEqual([[0.45, 1.9, 3.35], [2.8]]);
+      // g'' = g + 0.1·p = [1.045, 0.19, -0.665], [2.28]; v = 0.9·g' + g''; p − 0.5·v
+      t.step([[1, 0, -1], [2]]);
+      expect(rounded(t.values())).toEqual([[-0.5675, 1.715, 3.9975], [0.58]]);
+      t.dispose();
+    });
+
+    it('weight decay changes live, and 0 gives the plain update', () => {
+      const t = setup('sgd', [[1, 2, 3], [4]], 0.1);
+      t.opt.setWeightDecay(0);
+      t.step([[1, 0, -1], [2]]);
+      expect(t.values()).toEqual([[0.5, 2, 3.5], [3]]);
+      t.dispose();
+    });
+
+    it('weight decay on Adam is decoupled (AdamW): p ← p − lr·wd·p − lr·m̂/(√v̂ + ε)', () => {
+      const t = setup('adam', [[1, 2, 3], [4]], 0.1);
+      // First step: m̂ = g, v̂ = g², so the Adam step is lr·sign(g) (0 where g = 0).
+      t.step([[1, 0, -1], [2]]);
+      expect(rounded(t.values())).toEqual([[0.45, 1.9, 3.35], [3.3]]);
       t.dispose();
     });
 

@@ -7,7 +7,8 @@
 import { DEFAULT_CONFIG } from './config';
 
 type Json = Record<string, unknown>;
-const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isObject = (x: unknown): x is Json =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** What a version-1 run trained with, in the version-2 fields. */
 export const VERSION_1_SETTINGS = {
@@ -28,7 +29,9 @@ export const VERSION_1_SETTINGS = {
 /** One version-1 record as version 2; anything else is returned unchanged. */
 export function migrateRecord(record: unknown): unknown {
   if (!isObject(record) || record.version !== 1) return record;
-  const config = isObject(record.config) ? { ...VERSION_1_SETTINGS, ...record.config } : record.config;
+  const config = isObject(record.config)
+    ? { ...VERSION_1_SETTINGS, ...record.config }
+    : record.config;
   const points = Array.isArray(record.points)
     ? record.points.map((p) => migratePoint(p, record, config))
     : record.points;

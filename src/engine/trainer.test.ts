@@ -9,7 +9,7 @@ import { BatchSampler, disposeBatch, EvalSet } from './batches';
 import { DEFAULT_CONFIG, type TrainConfig } from './config';
 import type { Point } from './runRecord';
 import { TrainingSession } from './session';
-import { Trainer, trainingLoss } from './trainer';
+import { type DiscernWeights, Trainer, trainingLoss } from './trainer';
 
 const data = syntheticDataset(400, 200);
 const env = {
@@ -49,9 +49,12 @@ async function runSession(config: TrainConfig, twinB?: Partial<TrainConfig>) {
   return records;
 }
 
-describe('whole-model gradient', () => {
-  it('matches central finite differences of CE + λ·Match_c (σ held fixed) w.r.t. the weights', () => {
-    const cfg = { ...base, lambda: 1 };
+/**
+ * Central finite differences of the whole training loss w.r.t. every weight tensor, against the
+ * gradient the step uses (autodiff through the written-out kernels and custom gradients).
+ */
+function checkWholeModelGradient(cfg: TrainConfig, lambda: number, discern: DiscernWeights | null) {
+  {
     const sampler = new BatchSampler(data.train, 10, 12, 12, 3);
     const batch = sampler.next();
     const evalSet = new EvalSet(data.test, 10, 10, 1);
@@ -67,7 +70,11 @@ describe('whole-model gradient', () => {
     const centers = tf.zeros([10, trainer.model.featureDim]) as tf.Tensor2D;
     const sigma = tf.scalar(0.1);
     const objective = () =>
-      trainingLoss(trainer.model, batch, cfg, 1, centers, { concat: true, fixedSigma: sigma }).loss;
+      trainingLoss(trainer.model, batch, cfg, lambda, centers, {
+        concat: true,
+        fixedSigma: sigma,
+        discern,
+      }).loss;
     const { grads } = tf.variableGrads(objective, params);
     const g = params.map((p) => grads[p.name].dataSync().slice() as Float32Array);
     const w0 = params.map((p) => p.dataSync().slice() as Float32Array);
@@ -107,6 +114,16 @@ describe('whole-model gradient', () => {
     trainer.dispose();
     evalSet.dispose();
     disposeBatch(batch);
+  }
+}
+
+describe('whole-model gradient', () => {
+  it('matches central finite differences of CE + λ·Match_c (σ held fixed) w.r.t. the weights', () => {
+    checkWholeModelGradient({ ...base, lambda: 1 }, 1, null);
+  });
+
+  it('matches central finite differences of CE + λ_gini·Gini + λ_kl·KL w.r.t. the weights', () => {
+    checkWholeModelGradient({ ...base, method: 'discern' }, 0, { gini: 1, kl: 1 });
   });
 });
 
@@ -214,6 +231,87 @@ describe('live changes', () => {
     disposeBatch(batch);
     t.dispose();
     evalSet.dispose();
+  });
+});
+
+describe('Gini + KL and the training knobs in a run', () => {
+  it('discern waits for the warm-up: its points match vanilla until then, and differ after', async () => {
+    const cfg = { ...base, warmup: 5, maxSteps: 15, evalEvery: 5 };
+    const [v] = await runSession({ ...cfg, method: 'vanilla' });
+    const [d] = await runSession({ ...cfg, method: 'discern', lambdaGini: 1, lambdaKl: 1 });
+    const [vp, dp] = [strip(v!.points), strip(d!.points)];
+    expect(dp[0]).toEqual({ ...vp[0], method: 'discern' });
+    expect(dp[2]!.testCE).not.toBe(vp[2]!.testCE);
+    expect(d!.events.filter((e) => e.kind === 'warmup-end')).toEqual([
+      { kind: 'warmup-end', step: 5 },
+    ]);
+    // Every method reports Gini and KL on the current S1.
+    for (const p of [...vp, ...dp]) {
+      expect(p.gini).toBeGreaterThan(0);
+      expect(p.gini).toBeLessThan(1);
+      expect(p.kl).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('λ_gini, λ_kl and weight decay change live and are recorded as change events', async () => {
+    const evalSet = new EvalSet(data.test, 10, 10, 1);
+    const t = new Trainer({
+      runId: 'k',
+      name: 'k',
+      config: { ...base, method: 'discern', warmup: 0 },
+      data,
+      evalSet,
+      environment: env,
+    });
+    const events = t.patch({ lambdaGini: 0.9, lambdaKl: 0.1, weightDecay: 1e-3 });
+    expect(events.map((e) => e.kind === 'change' && [e.setting, e.from, e.to])).toEqual([
+      ['lambdaGini', 0.5, 0.9],
+      ['lambdaKl', 0.5, 0.1],
+      ['weightDecay', 0, 1e-3],
+    ]);
+    expect(t.discernWeights).toEqual({ gini: 0.9, kl: 0.1 });
+    expect(() => t.patch({ weightDecay: -1 })).toThrow(/weight decay must be ≥ 0/);
+    t.dispose();
+    evalSet.dispose();
+  });
+
+  it('the points carry the scheduled learning rate, and a live lr rescales it', async () => {
+    const cfg: TrainConfig = {
+      ...base,
+      method: 'vanilla',
+      lr: 0.1,
+      lrSchedule: 'step',
+      lrMilestones: [10],
+      lrGamma: 0.5,
+      maxSteps: 20,
+    };
+    const [r] = await runSession(cfg);
+    expect(r!.points.map((p) => [p.step, p.lr])).toEqual([
+      [5, 0.1],
+      [10, 0.05],
+      [15, 0.05],
+      [20, 0.05],
+    ]);
+  });
+
+  it('label noise is recorded with the number of labels it replaced', async () => {
+    const [r] = await runSession({ ...base, method: 'vanilla', labelNoise: 0.4, maxSteps: 5 });
+    expect(r!.config.labelNoise).toBe(0.4);
+    expect(r!.data.corruptedLabels).toBe(160);
+  });
+
+  it('refuses a twin side B that would need other batches', () => {
+    expect(
+      () =>
+        new TrainingSession({
+          runIds: ['a', 'b'],
+          names: ['A', 'B'],
+          config: base,
+          twinB: { labelNoise: 0.2 },
+          data,
+          environment: env,
+        }),
+    ).toThrow(/"labelNoise" must be the same on both sides/);
   });
 });
 

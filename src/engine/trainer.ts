@@ -26,7 +26,6 @@ import { type MatchingPlan, matchingPlan, unconditionalPlan } from './matchingPl
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
 import { GuardedOptimizer } from './optimizer';
 import { withProgramChoices } from './programChoices';
-import { effectiveLearningRate } from './schedule';
 import {
   type Point,
   RUN_SCHEMA_ID,
@@ -35,6 +34,7 @@ import {
   type RunEvent,
   type RunRecord,
 } from './runRecord';
+import { effectiveLearningRate } from './schedule';
 
 /** Feature variance (mean over dimensions) below this counts as collapsed (spec). */
 export const COLLAPSE_VARIANCE = 1e-10;
