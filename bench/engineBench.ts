@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplits } from '../src/data/dataset';
 import { type Batch, BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
 import { DEFAULT_CONFIG, type TrainConfig, validateConfig } from '../src/engine/config';
+import { setDiscernWrittenGradient } from '../src/engine/discern';
 import { clearMatchingCache } from '../src/engine/matching';
 import type { Point } from '../src/engine/runRecord';
 import { TrainingSession } from '../src/engine/session';
@@ -21,12 +22,21 @@ export const BENCH_MODELS = ['tiny', 'small'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
 /** What a case trains: the engine with one of four settings, or the tf.layers peer. */
-export const ENGINE_VARIANTS = ['vanilla', 'itra-c', 'itra-c-separate', 'vanilla-128'] as const;
+export const ENGINE_VARIANTS = [
+  'vanilla',
+  'itra-c',
+  'itra-c-separate',
+  'vanilla-128',
+  'discern',
+  'discern-autodiff',
+] as const;
 export type EngineVariant = (typeof ENGINE_VARIANTS)[number];
 /**
  * An engine variant, the peer, or an engine variant with a candidate change (experiments.ts).
  * 'vanilla-128': vanilla at batch 128 = m1 + m2, the images an ITRA-c step runs through the
  * network: ITRA-c / vanilla-128 isolates the cost of the matching loss itself.
+ * 'discern': Gini + KL from step 0 (written-out gradient); 'discern-autodiff': the same with
+ * tfjs's tape over the plain ops, to price the written-out gradient.
  */
 export type Variant = EngineVariant | 'fit' | `${EngineVariant}+${Experiment}`;
 
@@ -69,7 +79,11 @@ export function caseConfig(
     ...DEFAULT_CONFIG,
     dataset: data.id,
     model,
-    method: variant.startsWith('vanilla') ? 'vanilla' : 'itra-c',
+    method: variant.startsWith('vanilla')
+      ? 'vanilla'
+      : variant.startsWith('discern')
+        ? 'discern'
+        : 'itra-c',
     lambda: 0.6,
     warmup: 0,
     batchSize: variant === 'vanilla-128' ? 2 * BATCH : BATCH,
@@ -132,6 +146,7 @@ export function engineRunner(
       : null;
   let drawn = 0;
   let batch: Batch | null = null;
+  const autodiff = base === 'discern-autodiff';
   const steps = async (k: number) => {
     const t0 = performance.now();
     for (let i = 0; i < k; i++) {
@@ -140,7 +155,13 @@ export function engineRunner(
         if (batch) disposeBatch(batch);
         batch = sampler.next();
       }
-      trainer.trainStep(batch);
+      // The autodiff variant swaps the gradient for its own steps only (runs are interleaved).
+      if (autodiff) setDiscernWrittenGradient(false);
+      try {
+        trainer.trainStep(batch);
+      } finally {
+        setDiscernWrittenGradient(true);
+      }
       onStep?.(trainer.step);
       await yieldFn();
     }

@@ -121,6 +121,24 @@ export function renderTables(r: Results): string {
       .filter((x) => x.variant.includes('+'))
       .map((x) => ({ row, x, base: v(row.m, x.variant.split('+')[0] as Variant) })),
   );
+  const gk = rows(r).filter((row) => v(row.m, 'discern'));
+  if (gk.length) {
+    lines.push(
+      '',
+      '### Gini + KL (discriminability loss, from step 0)',
+      '',
+      '| where | model | Gini + KL | Gini + KL / vanilla step time | autodiff gradient | written-out / autodiff step time |',
+      '|---|---|---:|---:|---:|---:|',
+    );
+    for (const { where, m } of gk) {
+      const van = v(m, 'vanilla');
+      const d = v(m, 'discern');
+      const auto = v(m, 'discern-autodiff');
+      lines.push(
+        `| ${where} | ${m.model} | ${cell(d)} | ${f2(van && d ? d.msPerStep / van.msPerStep : undefined)} | ${cell(auto)} | ${f2(d && auto ? d.msPerStep / auto.msPerStep : undefined)} |`,
+      );
+    }
+  }
   if (exps.length) {
     lines.push(
       '',

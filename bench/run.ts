@@ -86,7 +86,15 @@ const say = (msg: string) => log(`[${since()}] ${msg}`);
  * Node cpu ~3.5 s / ~38 s. ITRA-c and vanilla-128 cost about twice vanilla.
  */
 function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] {
-  const all: ModelPlan['variants'] = ['vanilla', 'itra-c', 'itra-c-separate', 'vanilla-128', 'fit'];
+  const all: ModelPlan['variants'] = [
+    'vanilla',
+    'itra-c',
+    'itra-c-separate',
+    'vanilla-128',
+    'discern',
+    'discern-autodiff',
+    'fit',
+  ];
   const core: ModelPlan['variants'] = ['vanilla', 'itra-c', 'fit'];
   const p = (
     model: 'tiny' | 'small',

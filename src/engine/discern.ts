@@ -15,6 +15,12 @@ import * as tf from '@tensorflow/tfjs';
 
 export const DISCERN_EPS = 1e-10;
 
+/** The written-out gradient (default) or tfjs's tape over the plain ops (the bench compares). */
+let writtenGradient = true;
+export function setDiscernWrittenGradient(enabled: boolean): void {
+  writtenGradient = enabled;
+}
+
 /** What the loss needs from the labels: built once per batch, on the CPU. */
 export interface DiscernPlan {
   /** m×K: Y_ik / (n_k + ε), the per-class averaging of the rows. */
@@ -104,6 +110,10 @@ export function discernLoss(
   lambdaGini: number,
   lambdaKl: number,
 ): tf.Scalar {
+  if (!writtenGradient) {
+    const t = discernTerms(h, plan);
+    return tf.add(tf.mul(lambdaGini, t.gini), tf.mul(lambdaKl, t.kl)) as tf.Scalar;
+  }
   type Save = (ts: tf.Tensor[]) => void;
   const D = h.shape[1];
   const f = tf.customGrad(((x: tf.Tensor2D, save: Save) => {
