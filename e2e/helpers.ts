@@ -1,5 +1,7 @@
 /** Shared steps of the e2e tests that train in the app. */
-import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { expect, type Page, test } from '@playwright/test';
+import { type RunBundle, runBundleSchema } from '../src/engine/runRecord';
 
 /** Small, fast settings: points every 4 steps on a 200-image eval subset. */
 export const FAST =
@@ -24,4 +26,15 @@ export async function ready(page: Page, url = FAST) {
       timeout: 60_000,
     },
   );
+}
+
+/** "Export all" and the parsed bundle it downloads. */
+export async function exportAll(page: Page, fileName: string): Promise<RunBundle> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export all' }).click(),
+  ]);
+  const file = test.info().outputPath(fileName);
+  await download.saveAs(file);
+  return runBundleSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }

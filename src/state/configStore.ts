@@ -1,10 +1,10 @@
 /**
  * The settings the next run starts with, mirrored to the URL query string so a link
- * reproduces the setup. Live settings (method, λ, lr, estimator) also change here during a
- * run; the session module turns those changes into patches.
+ * reproduces the setup. Live settings (method, the weights, lr, weight decay, estimator) also
+ * change here during a run; the session module turns those changes into patches.
  */
 import { create } from 'zustand';
-import { DEFAULT_CONFIG, type TrainConfig } from '../engine/config';
+import { augmentationDefaults, DEFAULT_CONFIG, type TrainConfig } from '../engine/config';
 import {
   DEFAULT_TWIN,
   queryToState,
@@ -54,7 +54,13 @@ function writeUrl(state: UrlState) {
 export const useConfigStore = create<ConfigState>()((set, get) => ({
   ...initial(),
   setConfig(patch) {
-    const config = coherent({ ...get().config, ...patch });
+    const current = get().config;
+    // A new dataset brings its augmentation defaults (CIFAR-10 crops and flips, characters
+    // are not flipped), unless the same patch sets them.
+    const { dataset } = patch;
+    const augmentation =
+      dataset !== undefined && dataset !== current.dataset ? augmentationDefaults(dataset) : {};
+    const config = coherent({ ...current, ...augmentation, ...patch });
     set({ config });
     writeUrl({ config, twin: get().twin });
   },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../engine/config';
-import { makeBundle, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
+import {
+  makeBundle,
+  parseRunFile,
+  RUN_SCHEMA_ID,
+  RUN_SCHEMA_VERSION,
+  type RunRecord,
+} from '../engine/runRecord';
 import {
   bundleFileName,
   importMessage,
@@ -96,6 +102,24 @@ describe('library helpers', () => {
     expect(normalizeLoaded(e).record.status).toBe('stopped');
     const done = { ...e, record: run('a') };
     expect(normalizeLoaded(done)).toBe(done);
+  });
+
+  it('brings a run stored before schema version 2 up to date, so it exports as valid', () => {
+    const current = run('old');
+    const { lambdaGini: _g, lambdaKl: _k, labelNoise: _n, ...v1Config } = current.config;
+    const v1Points = current.points.map(({ gini: _gi, kl: _kl, lr: _lr, ...p }) => p);
+    const stored = {
+      id: 'old',
+      record: { ...current, version: 1, config: v1Config, points: v1Points },
+      hidden: false,
+      color: '#000',
+      addedAt: 1,
+    } as unknown as LibraryEntry;
+    const loaded = normalizeLoaded(stored);
+    expect(loaded.record.version).toBe(RUN_SCHEMA_VERSION);
+    expect(loaded.record.config.labelNoise).toBe(0);
+    expect(loaded.record.points[0].lr).toBe(current.config.lr);
+    expect(() => parseRunFile(JSON.stringify(loaded.record))).not.toThrow();
   });
 
   it('makes safe file names', () => {

@@ -1,4 +1,5 @@
 /** Pure parts of the runs library: import planning, colours, file names. */
+import { migrateRecord } from '../engine/runMigration';
 import { parseRunFile, type RunRecord } from '../engine/runRecord';
 
 export interface LibraryEntry {
@@ -69,8 +70,14 @@ export function importMessage(plan: ImportPlan, fileName: string): string {
   return `Imported ${runs(n)} from ${fileName}${skipped}.`;
 }
 
-/** A run stored while training can't still be running after a reload: the worker is gone. */
-export function normalizeLoaded(e: LibraryEntry): LibraryEntry {
+/**
+ * A stored run as the current schema has it: one saved before the schema's version 2 is
+ * migrated (so it exports as a valid file), and one stored while training can't still be
+ * running after a reload: the worker is gone.
+ */
+export function normalizeLoaded(stored: LibraryEntry): LibraryEntry {
+  const record = migrateRecord(stored.record) as RunRecord;
+  const e = record === stored.record ? stored : { ...stored, record };
   if (e.record.status === 'running' || e.record.status === 'paused') {
     return { ...e, record: { ...e.record, status: 'stopped' } };
   }

@@ -4,7 +4,13 @@
  * applied in one store update per flush (at most 10 a second).
  */
 import type { DatasetId } from '../data/dataset';
-import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from '../engine/config';
+import {
+  type LivePatch,
+  type LiveSetting,
+  type TrainConfig,
+  validateConfig,
+  validatePatch,
+} from '../engine/config';
 import type { RunEvent, RunRecord } from '../engine/runRecord';
 import { assertNever, type ErrorCode, type FromWorker, type RawDatasetFiles } from '../protocol';
 import { useConfigStore } from './configStore';
@@ -22,7 +28,7 @@ import { useLibraryStore } from './runsLibrary';
 import { applyStream, phaseFromStatuses, type StreamMessage } from './sessionLogic';
 import { type AppAlert, isActive, type SpeedInfo, useSessionStore } from './sessionStore';
 import { buildStartRequest } from './startRequest';
-import { debounceTrailing, throttleTrailing } from './throttle';
+import { debounceTrailing, type Throttled, throttleTrailing } from './throttle';
 import type { TwinSettings } from './urlConfig';
 import { type CrashInfo, createWorkerClient, type WorkerClient } from './workerClient';
 
@@ -759,19 +765,33 @@ const sendPatch = (side: Side) => (patch: LivePatch) => {
   client?.send(side === 'all' ? { type: 'patch', patch } : { type: 'patch', patch, side });
 };
 
-const lambdaThrottles = {
-  A: throttleTrailing(sendPatch('A'), LAMBDA_PATCH_MS),
-  B: throttleTrailing(sendPatch('B'), LAMBDA_PATCH_MS),
-  all: throttleTrailing(sendPatch('all'), LAMBDA_PATCH_MS),
-};
+/** Slider settings: throttled, so a drag sends a few patches a second and ends on the release. */
+const SLIDER_SETTINGS: readonly LiveSetting[] = ['lambda', 'lambdaGini', 'lambdaKl'];
+/**
+ * Typed settings: one patch when typing pauses. They apply to both twin sides (side B does not
+ * override them).
+ */
+const TYPED_SETTINGS: readonly LiveSetting[] = ['lr', 'weightDecay'];
+const TYPED_PATCH_MS = 500;
 
-// lr is typed: one patch when typing pauses. It applies to both twin sides (B doesn't override it).
-const lrDebounce = debounceTrailing(sendPatch('all'), 500);
+// One throttle per setting and side: a pending λ_gini must not be replaced by a λ_kl.
+const pacers = new Map<string, Throttled<LivePatch>>();
+function pacer(setting: LiveSetting, side: Side): Throttled<LivePatch> {
+  const id = `${setting}:${side}`;
+  let p = pacers.get(id);
+  if (!p) {
+    p = TYPED_SETTINGS.includes(setting)
+      ? debounceTrailing(sendPatch(side), TYPED_PATCH_MS)
+      : throttleTrailing(sendPatch(side), LAMBDA_PATCH_MS);
+    pacers.set(id, p);
+  }
+  return p;
+}
 
 /**
  * A change of a live setting from the controls. Updates the settings and, during a session,
  * patches the model in place (never resets it). Side 'B' is the twin's side-B control; the
- * main controls target side A of a twin pair (lr targets both: side B does not override it).
+ * main controls target side A of a twin pair (lr and weight decay target both sides).
  */
 export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void {
   if (from === 'B') useConfigStore.getState().setTwin(patch as Partial<TwinSettings>);
@@ -786,19 +806,20 @@ export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void 
   } catch {
     return; // the control shows the problem; nothing invalid reaches the worker
   }
-  const side: Side = from === 'B' ? 'B' : !activeTwin ? 'all' : 'lr' in valid ? 'all' : 'A';
-  const { lambda, lr, ...rest } = valid;
-  if (lambda !== undefined) lambdaThrottles[side].call({ lambda });
-  if (lr !== undefined) lrDebounce.call({ lr });
-  if (Object.keys(rest).length) sendPatch(side)(rest);
+  const side: Side = from === 'B' ? 'B' : activeTwin ? 'A' : 'all';
+  const now: LivePatch = {};
+  for (const [key, value] of Object.entries(valid) as Array<[LiveSetting, unknown]>) {
+    const one = { [key]: value } as LivePatch;
+    if (TYPED_SETTINGS.includes(key)) pacer(key, 'all').call(one);
+    else if (SLIDER_SETTINGS.includes(key)) pacer(key, side).call(one);
+    else Object.assign(now, one);
+  }
+  if (Object.keys(now).length) sendPatch(side)(now);
 }
 
-/** Flush a pending λ patch (slider released). */
+/** Sends every pending live patch now (slider released, Reset). */
 export function flushLive(): void {
-  lrDebounce.flush();
-  lambdaThrottles.A.flush();
-  lambdaThrottles.B.flush();
-  lambdaThrottles.all.flush();
+  for (const p of pacers.values()) p.flush();
 }
 
 export function restartWorker(): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../engine/config';
 import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import { applyStream, mergeEvents, mergePoints, phaseFromStatuses } from './sessionLogic';
-import { buildStartRequest } from './startRequest';
+import { buildStartRequest, runLabel } from './startRequest';
 
 const pt = (step: number, testAcc = 0.5): Point => ({
   step,
@@ -89,7 +89,14 @@ describe('start request', () => {
     const id = () => `id${n++}`;
     const one = buildStartRequest(
       DEFAULT_CONFIG,
-      { enabled: false, method: 'vanilla', estimator: 'biased', lambda: 0 },
+      {
+        enabled: false,
+        method: 'vanilla',
+        estimator: 'biased',
+        lambda: 0,
+        lambdaGini: 0.5,
+        lambdaKl: 0.5,
+      },
       id,
     );
     expect(one.runIds).toEqual(['id0']);
@@ -97,12 +104,48 @@ describe('start request', () => {
     expect(one.names[0]).toBe('ITRA-c λ0.6 · Fashion-MNIST · small · seed 1');
     const twin = buildStartRequest(
       { ...DEFAULT_CONFIG, method: 'vanilla' },
-      { enabled: true, method: 'itra-c', estimator: 'unbiased', lambda: 0.8 },
+      {
+        enabled: true,
+        method: 'itra-c',
+        estimator: 'unbiased',
+        lambda: 0.8,
+        lambdaGini: 0.5,
+        lambdaKl: 0.5,
+      },
       id,
     );
     expect(twin.runIds).toEqual(['id1', 'id2']);
     expect(twin.twinB).toEqual({ method: 'itra-c', estimator: 'unbiased', lambda: 0.8 });
     expect(twin.names[0]).toMatch(/^A: Vanilla SGD ·/);
     expect(twin.names[1]).toMatch(/^B: ITRA-c λ0.8 unbiased ·/);
+  });
+
+  it('names Gini + KL runs by their weights and sends side B its own when they differ', () => {
+    const id = () => 'x';
+    const config = { ...DEFAULT_CONFIG, method: 'itra-c' as const, lambda: 0.8, labelNoise: 0.4 };
+    const twin = buildStartRequest(
+      config,
+      {
+        enabled: true,
+        method: 'discern',
+        estimator: 'biased',
+        lambda: 0.8,
+        lambdaGini: 1,
+        lambdaKl: 0.5,
+      },
+      id,
+    );
+    expect(twin.twinB).toEqual({
+      method: 'discern',
+      estimator: 'biased',
+      lambda: 0.8,
+      lambdaGini: 1,
+    });
+    expect(twin.names[1]).toBe(
+      'B: Gini + KL (discriminability) g1 k0.5 · Fashion-MNIST · small · seed 1 · noise 40%',
+    );
+    expect(runLabel({ ...DEFAULT_CONFIG, method: 'discern' })).toBe(
+      'Gini + KL (discriminability) g0.5 k0.5',
+    );
   });
 });

@@ -3,6 +3,8 @@
  * Pure: no window access here (the config store does the reading and writing).
  */
 import {
+  augmentationDefaults,
+  crossFieldProblems,
   DEFAULT_CONFIG,
   ESTIMATORS,
   type Estimator,
@@ -19,6 +21,9 @@ export interface TwinSettings {
   method: Method;
   estimator: Estimator;
   lambda: number;
+  /** Side B's own Gini + KL weights (used when side B's method is discern). */
+  lambdaGini: number;
+  lambdaKl: number;
 }
 
 export const DEFAULT_TWIN: TwinSettings = {
@@ -26,6 +31,8 @@ export const DEFAULT_TWIN: TwinSettings = {
   method: 'vanilla',
   estimator: 'biased',
   lambda: DEFAULT_CONFIG.lambda,
+  lambdaGini: DEFAULT_CONFIG.lambdaGini,
+  lambdaKl: DEFAULT_CONFIG.lambdaKl,
 };
 
 export interface UrlState {
@@ -45,7 +52,16 @@ const TWIN_PARAMS = {
   method: 'bMethod',
   estimator: 'bEstimator',
   lambda: 'bLambda',
+  lambdaGini: 'bLambdaGini',
+  lambdaKl: 'bLambdaKl',
 } as const;
+
+/** Side B's weights: each a number ≥ 0, written and read the same way. */
+const TWIN_WEIGHTS = [
+  ['lambda', 'λ'],
+  ['lambdaGini', 'λ_gini'],
+  ['lambdaKl', 'λ_kl'],
+] as const;
 
 const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
@@ -59,19 +75,60 @@ export function formatParamNumber(n: number): string {
   return String(Number.parseFloat(n.toPrecision(12)));
 }
 
+/** Milestones as people type them and links carry them: "1000, 2000" ("" = none). */
+export function formatMilestones(m: readonly number[]): string {
+  return m.map(formatParamNumber).join(', ');
+}
+
+/** Reads a milestone list (commas and/or spaces), checked with the run schema's messages. */
+export function parseMilestones(text: string): { value: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter((t) => t !== '');
+  const nums: number[] = [];
+  for (const t of parts) {
+    const n = parseNumber(t);
+    if (n === undefined) return { error: `"${t}" is not a number` };
+    nums.push(n);
+  }
+  const res = trainConfigSchema.shape.lrMilestones.safeParse(nums);
+  return res.success ? { value: res.data } : { error: res.error.issues[0]?.message ?? 'invalid' };
+}
+
+function paramText(v: TrainConfig[ConfigKey]): string {
+  if (typeof v === 'number') return formatParamNumber(v);
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (Array.isArray(v)) return v.map(formatParamNumber).join(',');
+  return String(v);
+}
+
+/** One parameter's raw text as the value its schema checks, or why it cannot be one. */
+function paramValue(key: ConfigKey, raw: string): { value: unknown } | { error: string } {
+  const d = DEFAULT_CONFIG[key];
+  if (typeof d === 'number') {
+    const n = parseNumber(raw);
+    return n === undefined ? { error: 'not a number' } : { value: n };
+  }
+  if (typeof d === 'boolean') {
+    if (raw === '1' || raw === 'true') return { value: true };
+    if (raw === '0' || raw === 'false') return { value: false };
+    return { error: 'expected 1 or 0' };
+  }
+  if (Array.isArray(d)) {
+    const r = parseMilestones(raw);
+    return 'error' in r ? r : { value: r.value };
+  }
+  return { value: raw };
+}
+
 /** Writes every setting (not only non-defaults: a link must survive a change of defaults). */
 export function stateToQuery(state: UrlState, existing = ''): string {
   const params = new URLSearchParams(existing);
-  for (const key of CONFIG_KEYS) {
-    const v = state.config[key];
-    params.set(key, typeof v === 'number' ? formatParamNumber(v) : String(v));
-  }
+  for (const key of CONFIG_KEYS) params.set(key, paramText(state.config[key]));
   for (const p of Object.values(TWIN_PARAMS)) params.delete(p);
   if (state.twin.enabled) {
     params.set(TWIN_PARAMS.enabled, '1');
     params.set(TWIN_PARAMS.method, state.twin.method);
     params.set(TWIN_PARAMS.estimator, state.twin.estimator);
-    params.set(TWIN_PARAMS.lambda, formatParamNumber(state.twin.lambda));
+    for (const [k] of TWIN_WEIGHTS) params.set(TWIN_PARAMS[k], formatParamNumber(state.twin[k]));
   }
   return params.toString();
 }
@@ -85,24 +142,40 @@ export function queryToState(search: string): ParsedUrlState {
   const problems: string[] = [];
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   const shape = trainConfigSchema.shape;
+  const accepted = new Set<ConfigKey>();
 
   for (const key of CONFIG_KEYS) {
     const raw = params.get(key);
     if (raw === null) continue;
-    const isNumber = typeof DEFAULT_CONFIG[key] === 'number';
-    const value = isNumber ? parseNumber(raw) : raw;
-    if (value === undefined) {
-      problems.push(`${key}=${raw}: not a number`);
+    const parsed = paramValue(key, raw);
+    if ('error' in parsed) {
+      problems.push(`${key}=${raw}: ${parsed.error}`);
       continue;
     }
-    const res = shape[key].safeParse(value);
-    if (res.success) config[key] = res.data;
-    else problems.push(`${key}=${raw}: ${res.error.issues[0]?.message ?? 'invalid'}`);
+    const res = shape[key].safeParse(parsed.value);
+    if (res.success) {
+      config[key] = res.data;
+      accepted.add(key);
+    } else problems.push(`${key}=${raw}: ${res.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  // Augmentation a link does not set (or sets wrong) is its dataset's default (CIFAR-10: on).
+  const augmentation = augmentationDefaults(config.dataset as TrainConfig['dataset']);
+  for (const key of Object.keys(augmentation) as Array<keyof typeof augmentation>) {
+    if (!accepted.has(key)) config[key] = augmentation[key];
   }
   // Cross-field rule the schema cannot express: the ResNet is a CIFAR-10 model.
   if (config.model === 'resnet' && config.dataset !== 'cifar10') {
     problems.push(`model=resnet: only available for CIFAR-10, using "small"`);
     config.model = 'small';
+  }
+  // A schedule the other settings cannot carry (cosine without max steps, step decay without
+  // milestones) falls back to the constant one, saying why.
+  const cross = crossFieldProblems(config as TrainConfig);
+  if (cross.length) {
+    problems.push(
+      `lrSchedule=${config.lrSchedule}: ${cross.map((p) => p.replace(/^\w+: /, '')).join('; ')}; using "${DEFAULT_CONFIG.lrSchedule}"`,
+    );
+    config.lrSchedule = DEFAULT_CONFIG.lrSchedule;
   }
 
   const twin: TwinSettings = { ...DEFAULT_TWIN };
@@ -121,11 +194,12 @@ export function queryToState(search: string): ParsedUrlState {
     if ((ESTIMATORS as readonly string[]).includes(be)) twin.estimator = be as Estimator;
     else problems.push(`bEstimator=${be}: expected biased or unbiased`);
   }
-  const bl = params.get(TWIN_PARAMS.lambda);
-  if (bl !== null) {
-    const n = parseNumber(bl);
-    if (n !== undefined && Number.isFinite(n) && n >= 0) twin.lambda = n;
-    else problems.push(`bLambda=${bl}: λ must be a number ≥ 0`);
+  for (const [k, symbol] of TWIN_WEIGHTS) {
+    const raw = params.get(TWIN_PARAMS[k]);
+    if (raw === null) continue;
+    const n = parseNumber(raw);
+    if (n !== undefined && Number.isFinite(n) && n >= 0) twin[k] = n;
+    else problems.push(`${TWIN_PARAMS[k]}=${raw}: ${symbol} must be a number ≥ 0`);
   }
 
   let valid: TrainConfig;

@@ -1,26 +1,32 @@
 /** Chart view preferences (not part of a run's setup): kept in localStorage, not the URL. */
 import { create } from 'zustand';
 
-export interface ViewState {
+interface ViewPrefs {
   /** EMA weight, 0 = raw. */
   smoothing: number;
   /** Log scale on the cross-entropy charts. */
   logCE: boolean;
-  set(patch: Partial<Pick<ViewState, 'smoothing' | 'logCE'>>): void;
+  /** The "More metrics" row (Gini, KL, learning rate) is open. */
+  moreMetrics: boolean;
+}
+
+export interface ViewState extends ViewPrefs {
+  set(patch: Partial<ViewPrefs>): void;
 }
 
 const KEY = 'itra-playground:view';
 
-function read(): Pick<ViewState, 'smoothing' | 'logCE'> {
-  const d = { smoothing: 0.6, logCE: false };
+function read(): ViewPrefs {
+  const d: ViewPrefs = { smoothing: 0.6, logCE: false, moreMetrics: false };
   try {
-    const o = JSON.parse(globalThis.localStorage?.getItem(KEY) ?? '{}') as Partial<typeof d>;
+    const o = JSON.parse(globalThis.localStorage?.getItem(KEY) ?? '{}') as Partial<ViewPrefs>;
     return {
       smoothing:
         typeof o.smoothing === 'number' && o.smoothing >= 0 && o.smoothing < 1
           ? o.smoothing
           : d.smoothing,
       logCE: typeof o.logCE === 'boolean' ? o.logCE : d.logCE,
+      moreMetrics: typeof o.moreMetrics === 'boolean' ? o.moreMetrics : d.moreMetrics,
     };
   } catch {
     return d;
@@ -32,8 +38,8 @@ export const useViewStore = create<ViewState>()((set, get) => ({
   set(patch) {
     set(patch);
     try {
-      const { smoothing, logCE } = get();
-      globalThis.localStorage?.setItem(KEY, JSON.stringify({ smoothing, logCE }));
+      const { smoothing, logCE, moreMetrics } = get();
+      globalThis.localStorage?.setItem(KEY, JSON.stringify({ smoothing, logCE, moreMetrics }));
     } catch {
       // Private mode or quota: the preference just isn't remembered.
     }

@@ -9,26 +9,55 @@ import { type ChartRun, MetricChart } from './MetricChart';
 
 const LEGEND_ALL = 12;
 
-/** The Figure-1 curves (main) and the training diagnostics (small), in reading order. */
+/**
+ * The Figure-1 curves (main), the training diagnostics (small) and, folded away by default,
+ * more diagnostics (more), in reading order.
+ */
 const CHARTS: Array<{
   metric: ComponentProps<typeof MetricChart>['metric'];
   title: string;
   caption?: string;
   size: 'main' | 'small';
+  row: 'main' | 'small' | 'more';
   /** A cross-entropy: follows the log-scale switch. */
   ce?: boolean;
+  /** A setting, not a noisy measurement: never smoothed. */
+  exact?: boolean;
 }> = [
   {
     metric: 'intraDist',
     title: 'Intra-class distance',
     caption: 'normalized; lower = more compact',
     size: 'main',
+    row: 'main',
   },
-  { metric: 'testAcc', title: 'Test accuracy', size: 'main' },
-  { metric: 'testCE', title: 'Test cross-entropy', size: 'main', ce: true },
-  { metric: 'trainCE', title: 'Train cross-entropy', size: 'small', ce: true },
-  { metric: 'match', title: 'Match', size: 'small' },
-  { metric: 'sigma', title: 'σ', caption: 'kernel bandwidth', size: 'small' },
+  { metric: 'testAcc', title: 'Test accuracy', size: 'main', row: 'main' },
+  { metric: 'testCE', title: 'Test cross-entropy', size: 'main', row: 'main', ce: true },
+  { metric: 'trainCE', title: 'Train cross-entropy', size: 'small', row: 'small', ce: true },
+  { metric: 'match', title: 'Match', size: 'small', row: 'small' },
+  { metric: 'sigma', title: 'σ', caption: 'kernel bandwidth', size: 'small', row: 'small' },
+  {
+    metric: 'gini',
+    title: 'Gini',
+    caption: 'feature impurity over classes; lower = more class-specific',
+    size: 'small',
+    row: 'more',
+  },
+  {
+    metric: 'kl',
+    title: 'KL',
+    caption: 'features’ class spread vs the batch’s',
+    size: 'small',
+    row: 'more',
+  },
+  {
+    metric: 'lr',
+    title: 'Learning rate',
+    caption: 'in force: live lr × schedule',
+    size: 'small',
+    row: 'more',
+    exact: true,
+  },
 ];
 
 export function Charts() {
@@ -39,6 +68,7 @@ export function Charts() {
   const waiting = useSessionStore((s) => isActive(s.phase));
   const smoothing = useViewStore((s) => s.smoothing);
   const logCE = useViewStore((s) => s.logCE);
+  const moreMetrics = useViewStore((s) => s.moreMetrics);
   const setView = useViewStore((s) => s.set);
 
   const liveRuns = useMemo<ChartRun[]>(
@@ -54,6 +84,7 @@ export function Charts() {
           events: e.record.events,
           current: currentIds.includes(e.id),
           side: e.record.twin?.side,
+          lrStepwise: e.record.config.lrSchedule !== 'cosine' && e.record.config.lrWarmup === 0,
         })),
     [entries, order, currentIds],
   );
@@ -122,25 +153,50 @@ export function Charts() {
 
       <TwinGap />
 
-      {(['main', 'small'] as const).map((size) => (
-        <div key={size} className={`charts-${size}`}>
-          {CHARTS.filter((c) => c.size === size).map((c) => (
-            <StaggeredChart
-              key={c.metric}
-              // One chart per task, 70 ms apart in reading order, none in the store update's task.
-              stagger={20 + CHARTS.indexOf(c) * 70}
-              waiting={waiting}
-              title={c.title}
-              caption={c.caption}
-              metric={c.metric}
-              runs={runs}
-              smoothing={smoothing}
-              logScale={c.ce ? logCE : false}
-              size={size}
-            />
-          ))}
-        </div>
-      ))}
+      {(['main', 'small', 'more'] as const).map((row) => {
+        const charts = CHARTS.filter((c) => c.row === row).map((c) => (
+          <StaggeredChart
+            key={c.metric}
+            // One chart per task, 70 ms apart in reading order, none in the store update's task.
+            stagger={20 + CHARTS.indexOf(c) * 70}
+            waiting={waiting}
+            title={c.title}
+            caption={c.caption}
+            metric={c.metric}
+            runs={runs}
+            smoothing={c.exact ? 0 : smoothing}
+            logScale={c.ce ? logCE : false}
+            size={c.size}
+          />
+        ));
+        if (row !== 'more') {
+          return (
+            <div key={row} className={`charts-${row}`}>
+              {charts}
+            </div>
+          );
+        }
+        // Folded away by default, and not mounted while folded (nine charts cost each redraw).
+        return (
+          <div key={row} className="charts-more">
+            <button
+              type="button"
+              className="link-btn more-toggle"
+              aria-expanded={moreMetrics}
+              aria-controls="more-metrics"
+              onClick={() => setView({ moreMetrics: !moreMetrics })}
+            >
+              <span aria-hidden="true">{moreMetrics ? '▾' : '▸'}</span> More metrics
+              <span className="note"> Gini, KL, learning rate</span>
+            </button>
+            {moreMetrics ? (
+              <div id="more-metrics" className="charts-small">
+                {charts}
+              </div>
+            ) : null}
+          </div>
+        );
+      })}
     </section>
   );
 }

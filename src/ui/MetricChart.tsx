@@ -36,6 +36,11 @@ export interface ChartRun {
   current: boolean;
   /** Twin side, to say which side a marker belongs to. */
   side?: 'A' | 'B';
+  /**
+   * The run's learning rate only jumps (constant or step decay, no lr warm-up): its lr line is
+   * drawn as steps, so a drop reads as a drop between two eval points, not as a slope.
+   */
+  lrStepwise?: boolean;
 }
 
 export interface MetricChartProps {
@@ -77,7 +82,7 @@ function prepared(run: ChartRun, metric: MetricKey, smoothing: number, log: bool
 
 export function formatMetric(metric: MetricKey, v: number | null | undefined): string {
   if (metric === 'testAcc') return fmtPct(v, 2);
-  return fmtNum(v, metric === 'sigma' || metric === 'match' ? 4 : 3);
+  return fmtNum(v, metric === 'sigma' || metric === 'match' || metric === 'lr' ? 4 : 3);
 }
 
 const compactStep = (v: number) =>
@@ -152,7 +157,7 @@ function MetricChartImpl(props: MetricChartProps) {
       ? `${+(v * 100).toFixed(yScale ? Math.max(0, yScale.decimals - 2) : 1)}%`
       : yScale && yScale.decimals <= 4
         ? v.toFixed(yScale.decimals)
-        : fmtNum(v, metric === 'sigma' ? 4 : 3);
+        : fmtNum(v, metric === 'sigma' || metric === 'lr' ? 4 : 3);
 
   return (
     <figure
@@ -240,6 +245,7 @@ function MetricChartImpl(props: MetricChartProps) {
                 key={r.id}
                 dataKey={r.id}
                 name={r.name}
+                type={metric === 'lr' && r.lrStepwise ? 'stepAfter' : 'linear'}
                 stroke={r.color}
                 strokeWidth={r.current ? 2.2 : 1.6}
                 dot={(series[i]?.main.length ?? 0) < 3 ? { r: 2.5 } : false}

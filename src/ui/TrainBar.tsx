@@ -1,4 +1,6 @@
 /** Train / Pause / Resume / Step / Reset. Space toggles pause (see App). */
+import { crossFieldProblems } from '../engine/config';
+import { useConfigStore } from '../state/configStore';
 import { useDatasetStore } from '../state/datasetStore';
 import { pause, reset, resume, stepOnce, train } from '../state/session';
 import { isActive, useSessionStore } from '../state/sessionStore';
@@ -17,6 +19,8 @@ export function TrainBar() {
   const datasetBusy = useDatasetStore((s) => s.task !== null);
   const active = isActive(phase);
   const cannotTrain = workerState === 'failed';
+  // Settings that do not fit together: Train stays pressable and answers with the same message.
+  const settingsProblem = useConfigStore((s) => crossFieldProblems(s.config).join('; '));
 
   return (
     <div className="trainbar" role="toolbar" aria-label="Training">
@@ -30,7 +34,9 @@ export function TrainBar() {
             ? 'No compute backend: see the alert'
             : active
               ? 'A run is in progress: Reset first to start a new one'
-              : 'Start a run from new weights'
+              : settingsProblem
+                ? `Fix the settings first: ${settingsProblem}`
+                : 'Start a run from new weights'
         }
       >
         Train

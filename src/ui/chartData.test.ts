@@ -251,6 +251,27 @@ describe('marker bursts and label rows', () => {
     expect(m.map((x) => x.label)).toEqual(['B: λ 0.6→0.8', 'lr 0.01→0.005']);
   });
 
+  it('says from → to for the Gini + KL weights and weight decay, as for λ and lr', () => {
+    const change = (setting: 'lambdaGini' | 'lambdaKl' | 'weightDecay', from: number, to: number) =>
+      eventLabel({ kind: 'change', step: 5, setting, from, to });
+    expect(change('lambdaGini', 0.5, 1)).toBe('λ_gini 0.5→1');
+    expect(change('lambdaKl', 0.5, 0.25)).toBe('λ_kl 0.5→0.25');
+    expect(change('weightDecay', 0, 5e-4)).toBe('wd 0→0.0005');
+    expect(
+      eventLabel({ kind: 'change', step: 5, setting: 'method', from: 'itra-c', to: 'discern' }),
+    ).toBe('→ Gini + KL (discriminability)');
+  });
+
+  it('extracts the Gini, KL and learning-rate series like the others', () => {
+    const pts = [pt(10, { gini: 0.8, kl: 0.1, lr: 0.01 }), pt(20, { gini: null, lr: 0.005 })];
+    expect(extractSeries(pts, 'gini').map((x) => x.value)).toEqual([0.8]);
+    expect(extractSeries(pts, 'kl').map((x) => x.value)).toEqual([0.1]);
+    expect(extractSeries(pts, 'lr').map((x) => [x.step, x.value])).toEqual([
+      [10, 0.01],
+      [20, 0.005],
+    ]);
+  });
+
   it('assigns label rows greedily and leaves crowded markers unlabelled', () => {
     const m = (step: number) => ({ step, label: 'x', kind: 'warmup-end' as const, color: '' });
     expect(labelRows([m(0), m(10), m(20), m(100)], 50, 2)).toEqual([0, 1, -1, 0]);

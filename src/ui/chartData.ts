@@ -6,7 +6,16 @@
 import { METHOD_LABELS, type Method } from '../engine/config';
 import type { Point, RunEvent } from '../engine/runRecord';
 
-export type MetricKey = 'intraDist' | 'testAcc' | 'testCE' | 'trainCE' | 'match' | 'sigma';
+export type MetricKey =
+  | 'intraDist'
+  | 'testAcc'
+  | 'testCE'
+  | 'trainCE'
+  | 'match'
+  | 'sigma'
+  | 'gini'
+  | 'kl'
+  | 'lr';
 
 export interface XY {
   step: number;
@@ -169,9 +178,18 @@ function fmtSetting(setting: string, v: string | number): string {
   return typeof v === 'number' ? String(Number.parseFloat(v.toPrecision(4))) : v;
 }
 
+/** Numeric settings whose markers say from → to, by their short name. */
+const SETTING_SYMBOLS: Record<string, string> = {
+  lambda: 'λ',
+  lr: 'lr',
+  lambdaGini: 'λ_gini',
+  lambdaKl: 'λ_kl',
+  weightDecay: 'wd',
+};
+
 function changeLabel(setting: string, from: string | number, to: string | number): string {
-  if (setting === 'lambda') return `λ ${fmtSetting(setting, from)}→${fmtSetting(setting, to)}`;
-  if (setting === 'lr') return `lr ${fmtSetting(setting, from)}→${fmtSetting(setting, to)}`;
+  const symbol = SETTING_SYMBOLS[setting];
+  if (symbol) return `${symbol} ${fmtSetting(setting, from)}→${fmtSetting(setting, to)}`;
   return `→ ${fmtSetting(setting, to)}`;
 }
 

@@ -13,11 +13,14 @@ interface NumberFieldProps {
   disabled?: boolean;
   title?: string;
   hint?: ReactNode;
+  /** A problem between this setting and others (it is valid on its own): shown as an error. */
+  problem?: string | null;
 }
 
 /** A spinbutton that only commits valid values; invalid text stays visible with its reason. */
 export function NumberField(props: NumberFieldProps) {
-  const { label, value, validate, onCommit, step, min, max, disabled, title, hint } = props;
+  const { label, value, validate, onCommit, step, min, max, disabled, title, hint, problem } =
+    props;
   const id = useId();
   const [text, setText] = useState(String(value));
   const [error, setError] = useState<string | null>(null);
@@ -48,8 +51,8 @@ export function NumberField(props: NumberFieldProps) {
         min={min}
         max={max}
         disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-err` : undefined}
+        aria-invalid={error || problem ? true : undefined}
+        aria-describedby={error || problem ? `${id}-err` : undefined}
         onChange={(e) => onChange(e.target.value)}
         onBlur={() => {
           if (error) {
@@ -58,14 +61,106 @@ export function NumberField(props: NumberFieldProps) {
           }
         }}
       />
-      {error ? (
-        <span id={`${id}-err`} className="field-error">
-          {error}
-        </span>
-      ) : hint ? (
-        <span className="field-hint">{hint}</span>
-      ) : null}
+      <FieldNote id={`${id}-err`} error={error ?? problem} hint={hint} />
     </div>
+  );
+}
+
+/** Under a field: its error if any, else its hint. */
+function FieldNote({ id, error, hint }: { id: string; error?: string | null; hint?: ReactNode }) {
+  if (error)
+    return (
+      <span id={id} className="field-error">
+        {error}
+      </span>
+    );
+  return hint ? <span className="field-hint">{hint}</span> : null;
+}
+
+interface ListFieldProps<T> {
+  label: string;
+  value: T;
+  /** The text a value shows as; the field follows outside changes through it. */
+  format: (v: T) => string;
+  /** A typed text as a value, or the reason it is not one. */
+  parse: (text: string) => { value: T } | { error: string };
+  onCommit: (v: T) => void;
+  placeholder?: string;
+  disabled?: boolean;
+  title?: string;
+  hint?: ReactNode;
+  problem?: string | null;
+}
+
+/** A text box for a typed list ("1000, 2000"): commits parsed values only, like NumberField. */
+export function ListField<T>(props: ListFieldProps<T>) {
+  const { label, value, format, parse, onCommit, placeholder, disabled, title, hint, problem } =
+    props;
+  const id = useId();
+  const shown = format(value);
+  const [text, setText] = useState(shown);
+  const [error, setError] = useState<string | null>(null);
+
+  // Follow outside changes unless the text already means the same value ("1000,2000").
+  useEffect(() => {
+    setText((t) => {
+      const r = parse(t);
+      return 'value' in r && format(r.value) === shown ? t : shown;
+    });
+    setError(null);
+  }, [shown, parse, format]);
+
+  const onChange = (t: string) => {
+    setText(t);
+    const r = parse(t);
+    setError('error' in r ? r.error : null);
+    if ('value' in r && format(r.value) !== shown) onCommit(r.value);
+  };
+
+  return (
+    <div className="field" title={title}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        value={text}
+        placeholder={placeholder}
+        disabled={disabled}
+        spellCheck={false}
+        aria-invalid={error || problem ? true : undefined}
+        aria-describedby={error || problem ? `${id}-err` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+        onBlur={() => {
+          if (error) {
+            setText(shown);
+            setError(null);
+          }
+        }}
+      />
+      <FieldNote id={`${id}-err`} error={error ?? problem} hint={hint} />
+    </div>
+  );
+}
+
+/** A labelled checkbox. */
+export function CheckField(props: {
+  label: string;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  disabled?: boolean;
+  title?: string;
+}) {
+  const { label, checked, onChange, disabled, title } = props;
+  return (
+    <label className={`check${disabled ? ' disabled' : ''}`} title={title}>
+      <input
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+      />
+      {label}
+    </label>
   );
 }
 
@@ -78,10 +173,12 @@ interface SelectFieldProps<T extends string> {
   title?: string;
   describedBy?: string;
   after?: ReactNode;
+  /** A problem between this setting and others: shown under the field. */
+  problem?: string | null;
 }
 
 export function SelectField<T extends string>(props: SelectFieldProps<T>) {
-  const { label, value, options, onChange, disabled, title, describedBy, after } = props;
+  const { label, value, options, onChange, disabled, title, describedBy, after, problem } = props;
   const id = useId();
   return (
     <div className="field" title={title}>
@@ -93,7 +190,10 @@ export function SelectField<T extends string>(props: SelectFieldProps<T>) {
         id={id}
         value={value}
         disabled={disabled}
-        aria-describedby={describedBy}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={
+          [describedBy, problem ? `${id}-err` : undefined].filter(Boolean).join(' ') || undefined
+        }
         onChange={(e) => onChange(e.target.value as T)}
       >
         {options.map((o) => (
@@ -102,6 +202,7 @@ export function SelectField<T extends string>(props: SelectFieldProps<T>) {
           </option>
         ))}
       </select>
+      <FieldNote id={`${id}-err`} error={problem} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /** Display names for the controls. */
 import type { DatasetId } from '../data/dataset';
-import type { Method, ModelId } from '../engine/config';
+import type { LrSchedule, Method, ModelId } from '../engine/config';
 import { DATASET_SHORT } from '../state/startRequest';
 
 export const DATASET_LABELS: Record<DatasetId, string> = DATASET_SHORT;
@@ -13,8 +13,14 @@ export const MODEL_LABELS: Record<ModelId, string> = {
   resnet: 'ResNet (CIFAR-10 only)',
 };
 
-/** The order the brief and the paper's tables use. */
-export const METHOD_ORDER: Method[] = ['vanilla', 'itra-c', 'itra', 'lsr', 'center'];
+/** The order the brief and the paper's tables use, then the later regularizer (issue #15). */
+export const METHOD_ORDER: Method[] = ['vanilla', 'itra-c', 'itra', 'lsr', 'center', 'discern'];
+
+export const LR_SCHEDULE_LABELS: Record<LrSchedule, string> = {
+  constant: 'Constant',
+  step: 'Step decay (milestones × γ)',
+  cosine: 'Cosine to a floor over max steps',
+};
 
 export const ESTIMATOR_HELP =
   'Biased = the paper’s V-statistic; with warm-up 0 it collapses the features from random init. Unbiased (U-statistic) drops the diagonal terms and does not.';
