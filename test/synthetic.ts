@@ -3,6 +3,9 @@
  * 28x28x1 images whose class k is a bright bar at a class-specific position, plus noise.
  * Learnable in a few steps, so tests can see training make progress.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { DatasetSplits, ImageSet } from '../src/data/dataset';
 import { Rng } from '../src/engine/rng';
 
@@ -38,4 +41,26 @@ export function syntheticDataset(
     test: makeSet(testCount, numClasses, 12),
     split: 'official',
   };
+}
+
+/**
+ * Writes a synthetic dataset as the official IDX files of `id` (gzipped, official names) in
+ * `dir`, for tests of the command-line tools that read a data folder.
+ */
+export function writeSyntheticIdx(dir: string, data: DatasetSplits): void {
+  const idx = (magic: number, dims: number[], body: Uint8Array) => {
+    const head = Buffer.alloc(4 + 4 * dims.length);
+    head.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+    return gzipSync(Buffer.concat([head, Buffer.from(body)]));
+  };
+  const write = (prefix: string, set: ImageSet) => {
+    writeFileSync(
+      join(dir, `${prefix}-images-idx3-ubyte.gz`),
+      idx(0x803, [set.count, set.height, set.width], set.images),
+    );
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), idx(0x801, [set.count], set.labels));
+  };
+  write('train', data.train);
+  write('t10k', data.test);
 }

@@ -87,6 +87,12 @@ export const dataInfoSchema = z.object({
   corruptedLabels: z.number().int().min(0).optional(),
 });
 
+export const sweepInfoSchema = z.object({
+  id: z.string().min(1),
+  coords: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+export type SweepInfo = z.infer<typeof sweepInfoSchema>;
+
 export const runRecordSchema = z.object({
   schema: z.literal(RUN_SCHEMA_ID),
   version: z.literal(RUN_SCHEMA_VERSION),
@@ -98,6 +104,8 @@ export const runRecordSchema = z.object({
   environment: environmentSchema,
   /** Twin runs share a pairId; side 'A' or 'B'. */
   twin: z.object({ pairId: z.string(), side: z.enum(['A', 'B']) }).optional(),
+  /** Runs of one sweep share an id; `coords` is the run's place in its grid (with its seed). */
+  sweep: sweepInfoSchema.optional(),
   status: z.enum(RUN_STATUSES),
   steps: z.number().int().min(0),
   points: z.array(pointSchema),

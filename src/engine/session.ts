@@ -9,7 +9,14 @@ import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
 import { type LivePatch, type TrainConfig, validateConfig } from './config';
 import { clearMatchingCache } from './matching';
 import { ModelError } from './models';
-import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus } from './runRecord';
+import type {
+  Point,
+  RunEnvironment,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+  SweepInfo,
+} from './runRecord';
 import { Trainer } from './trainer';
 
 export interface SessionListener {
@@ -30,6 +37,8 @@ export interface SessionOptions {
   listener?: SessionListener;
   /** Lets the host process messages between steps (worker: a macrotask; Node: setImmediate). */
   yieldToHost?: () => Promise<void>;
+  /** Sweep membership of each side's run (same order as runIds). */
+  sweeps?: SweepInfo[];
 }
 
 /**
@@ -149,6 +158,7 @@ export class TrainingSession {
           // Twin B starts from A's exact weights.
           initFrom: i > 0 ? this.trainers[0].model : undefined,
           corruptedLabels: this.sampler.corruptedLabels,
+          sweep: opts.sweeps?.[i],
         }),
       );
     });

@@ -33,6 +33,7 @@ import {
   type RunEnvironment,
   type RunEvent,
   type RunRecord,
+  type SweepInfo,
 } from './runRecord';
 import { effectiveLearningRate } from './schedule';
 
@@ -52,6 +53,8 @@ export interface TrainerOptions {
   initFrom?: Model;
   /** Training labels the sampler's label noise replaced (for the record). */
   corruptedLabels?: number;
+  /** The run's sweep and its place in the grid. */
+  sweep?: SweepInfo;
 }
 
 /** λ_gini and λ_kl in force, or null when the discriminability loss is off. */
@@ -185,6 +188,7 @@ export class Trainer {
       },
       environment: opts.environment,
       twin: opts.twin,
+      ...(opts.sweep ? { sweep: opts.sweep } : {}),
       status: 'running',
       steps: 0,
       points: [],
