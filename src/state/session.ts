@@ -4,13 +4,7 @@
  * applied in one store update per flush (at most 10 a second).
  */
 import type { DatasetId } from '../data/dataset';
-import {
-  type LivePatch,
-  type LiveSetting,
-  type TrainConfig,
-  validateConfig,
-  validatePatch,
-} from '../engine/config';
+import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from '../engine/config';
 import type { RunEvent, RunRecord } from '../engine/runRecord';
 import { assertNever, type ErrorCode, type FromWorker, type RawDatasetFiles } from '../protocol';
 import { useConfigStore } from './configStore';
@@ -24,11 +18,11 @@ import {
   importOpenedFiles,
 } from './datasetSource';
 import { useDatasetStore } from './datasetStore';
+import { createLivePatcher } from './livePatches';
 import { useLibraryStore } from './runsLibrary';
 import { applyStream, phaseFromStatuses, type StreamMessage } from './sessionLogic';
 import { type AppAlert, isActive, type SpeedInfo, useSessionStore } from './sessionStore';
 import { buildStartRequest } from './startRequest';
-import { debounceTrailing, type Throttled, throttleTrailing } from './throttle';
 import type { TwinSettings } from './urlConfig';
 import { type CrashInfo, createWorkerClient, type WorkerClient } from './workerClient';
 
@@ -36,7 +30,6 @@ import { type CrashInfo, createWorkerClient, type WorkerClient } from './workerC
 const FLUSH_MS = 500;
 const PERSIST_MS = 5000;
 const READY_TIMEOUT_MS = 45_000;
-const LAMBDA_PATCH_MS = 200;
 
 let client: WorkerClient | null = null;
 let initialised = false;
@@ -758,35 +751,11 @@ export function reset(): void {
 
 // ------------------------------------------------------------------ live changes
 
-type Side = 'A' | 'B' | 'all';
-
-const sendPatch = (side: Side) => (patch: LivePatch) => {
+// Patches reach the worker only during a session: one still pending after it ends is dropped.
+const live = createLivePatcher((patch, side) => {
   if (!isActive(useSessionStore.getState().phase)) return;
   client?.send(side === 'all' ? { type: 'patch', patch } : { type: 'patch', patch, side });
-};
-
-/** Slider settings: throttled, so a drag sends a few patches a second and ends on the release. */
-const SLIDER_SETTINGS: readonly LiveSetting[] = ['lambda', 'lambdaGini', 'lambdaKl'];
-/**
- * Typed settings: one patch when typing pauses. They apply to both twin sides (side B does not
- * override them).
- */
-const TYPED_SETTINGS: readonly LiveSetting[] = ['lr', 'weightDecay'];
-const TYPED_PATCH_MS = 500;
-
-// One throttle per setting and side: a pending λ_gini must not be replaced by a λ_kl.
-const pacers = new Map<string, Throttled<LivePatch>>();
-function pacer(setting: LiveSetting, side: Side): Throttled<LivePatch> {
-  const id = `${setting}:${side}`;
-  let p = pacers.get(id);
-  if (!p) {
-    p = TYPED_SETTINGS.includes(setting)
-      ? debounceTrailing(sendPatch(side), TYPED_PATCH_MS)
-      : throttleTrailing(sendPatch(side), LAMBDA_PATCH_MS);
-    pacers.set(id, p);
-  }
-  return p;
-}
+});
 
 /**
  * A change of a live setting from the controls. Updates the settings and, during a session,
@@ -806,20 +775,12 @@ export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void 
   } catch {
     return; // the control shows the problem; nothing invalid reaches the worker
   }
-  const side: Side = from === 'B' ? 'B' : activeTwin ? 'A' : 'all';
-  const now: LivePatch = {};
-  for (const [key, value] of Object.entries(valid) as Array<[LiveSetting, unknown]>) {
-    const one = { [key]: value } as LivePatch;
-    if (TYPED_SETTINGS.includes(key)) pacer(key, 'all').call(one);
-    else if (SLIDER_SETTINGS.includes(key)) pacer(key, side).call(one);
-    else Object.assign(now, one);
-  }
-  if (Object.keys(now).length) sendPatch(side)(now);
+  live.send(valid, from === 'B' ? 'B' : activeTwin ? 'A' : 'all');
 }
 
 /** Sends every pending live patch now (slider released, Reset). */
 export function flushLive(): void {
-  for (const p of pacers.values()) p.flush();
+  live.flush();
 }
 
 export function restartWorker(): void {
