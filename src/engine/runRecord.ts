@@ -74,6 +74,10 @@ export const environmentSchema = z.object({
   /** Browser user agent, or "node vX" for the CLI. */
   runtime: z.string(),
   tfjsVersion: z.string(),
+  /** Runs of an exported PyTorch folder (train.py): the torch version, device, processes. */
+  torchVersion: z.string().optional(),
+  device: z.string().optional(),
+  worldSize: z.number().int().min(1).optional(),
 });
 export type RunEnvironment = z.infer<typeof environmentSchema>;
 
