@@ -1,11 +1,12 @@
 /**
- * Training-set augmentation on the training backend: random crop with zero padding p (the image
- * keeps its size) and, optionally, a horizontal flip. Offsets and flips are drawn on the CPU from
- * a seeded stream, so a seed fixes them and both twin sides see the identical images; the
- * pixels move in two kernels (pad, then one gather of whole pixels). Test images are never
- * augmented.
+ * Training-set augmentation: random crop with zero padding p (the image keeps its size) and,
+ * optionally, a horizontal flip. Offsets and flips are drawn from a seeded stream, so a seed
+ * fixes them and both twin sides see the identical images. The pixels move while the batch is
+ * assembled from the uint8 images (in the worker, the copy to float32 that every batch makes
+ * anyway), so augmentation adds no kernel and no upload: a gather on the backend cost 16 ms
+ * per CIFAR batch on wasm (bench/PERFORMANCE.md). Test images are never augmented.
  */
-import * as tf from '@tensorflow/tfjs';
+import type { ImageSet } from '../data/dataset';
 import type { Rng } from './rng';
 
 export interface AugmentSettings {
@@ -15,6 +16,7 @@ export interface AugmentSettings {
 
 /** Per image: the crop's top-left corner in the padded image, and whether it is mirrored. */
 export interface AugmentDraw {
+  padding: number;
   dy: Int32Array;
   dx: Int32Array;
   flip: Uint8Array;
@@ -24,6 +26,7 @@ export interface AugmentDraw {
 export function drawAugmentation(rng: Rng, count: number, s: AugmentSettings): AugmentDraw {
   const span = 2 * s.padding + 1;
   const d: AugmentDraw = {
+    padding: s.padding,
     dy: new Int32Array(count),
     dx: new Int32Array(count),
     flip: new Uint8Array(count),
@@ -36,36 +39,42 @@ export function drawAugmentation(rng: Rng, count: number, s: AugmentSettings): A
   return d;
 }
 
-/** Crops (and flips) `x` [n, h, w, c] as drawn. Returns a new tensor of the same shape. */
-export function augmentImages(x: tf.Tensor4D, draw: AugmentDraw, padding: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
-    const hp = h + 2 * padding;
-    const wp = w + 2 * padding;
-    const padded =
-      padding > 0
-        ? tf.pad(x, [
-            [0, 0],
-            [padding, padding],
-            [padding, padding],
-            [0, 0],
-          ])
-        : x;
-    // Output pixel (i, y, x) reads padded pixel (i, y + dy, x + dx), x mirrored when flipped: one
-    // gather of whole pixels (exact on every backend; tfjs's cropAndResize rounds differently
-    // per backend and shifted wasm crops by whole pixels here).
-    const index = new Int32Array(n * h * w);
-    for (let i = 0; i < n; i++) {
-      const dy = draw.dy[i]!;
-      const dx = draw.dx[i]!;
-      const flip = draw.flip[i] === 1;
-      for (let y = 0; y < h; y++) {
-        const row = i * hp * wp + (y + dy) * wp + dx;
-        const o = (i * h + y) * w;
-        for (let xx = 0; xx < w; xx++) index[o + xx] = row + (flip ? w - 1 - xx : xx);
-      }
+/**
+ * Writes image `src` of `set`, cropped (and flipped) as draw `i` says, scaled to [0, 1], into
+ * `out` at `dst`: output pixel (y, x) is padded pixel (y + dy, x' + dx), x' = w − 1 − x when
+ * flipped, and 0 where that falls in the padding.
+ */
+export function writeAugmented(
+  out: Float32Array,
+  dst: number,
+  set: ImageSet,
+  src: number,
+  draw: AugmentDraw,
+  i: number,
+): void {
+  const { height: h, width: w, channels: c } = set;
+  const p = draw.padding;
+  const dy = draw.dy[i]! - p;
+  const dx = draw.dx[i]! - p;
+  const flip = draw.flip[i] === 1;
+  const base = src * h * w * c;
+  const px = set.images;
+  for (let y = 0; y < h; y++) {
+    const sy = y + dy;
+    const row = dst + y * w * c;
+    if (sy < 0 || sy >= h) {
+      out.fill(0, row, row + w * c);
+      continue;
     }
-    const pixels = tf.reshape(padded, [n * hp * wp, c]);
-    return tf.reshape(tf.gather(pixels, tf.tensor1d(index, 'int32')), [n, h, w, c]) as tf.Tensor4D;
-  });
+    for (let x = 0; x < w; x++) {
+      const sx = (flip ? w - 1 - x : x) + dx;
+      const o = row + x * c;
+      if (sx < 0 || sx >= w) {
+        for (let k = 0; k < c; k++) out[o + k] = 0;
+        continue;
+      }
+      const s = base + (sy * w + sx) * c;
+      for (let k = 0; k < c; k++) out[o + k] = px[s + k]! / 255;
+    }
+  }
 }

@@ -8,7 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset';
-import { type AugmentDraw, type AugmentSettings, augmentImages, drawAugmentation } from './augment';
+import {
+  type AugmentDraw,
+  type AugmentSettings,
+  drawAugmentation,
+  writeAugmented,
+} from './augment';
 import { corruptLabels } from './labelNoise';
 import { Rng } from './rng';
 
@@ -50,11 +55,22 @@ class IndexStream {
   }
 }
 
-/** Gathers images (uint8 NHWC) at `indices` into a float32 tensor in [0, 1]. */
-export function imagesToTensor(set: ImageSet, indices: ArrayLike<number>): tf.Tensor4D {
+/**
+ * Gathers images (uint8 NHWC) at `indices` into a float32 tensor in [0, 1], cropped and flipped
+ * as `draw` says when given (training batches with augmentation).
+ */
+export function imagesToTensor(
+  set: ImageSet,
+  indices: ArrayLike<number>,
+  draw: AugmentDraw | null = null,
+): tf.Tensor4D {
   const px = set.height * set.width * set.channels;
   const out = new Float32Array(indices.length * px);
   for (let b = 0; b < indices.length; b++) {
+    if (draw) {
+      writeAugmented(out, b * px, set, indices[b]!, draw, b);
+      continue;
+    }
     const src = indices[b] * px;
     const dst = b * px;
     for (let k = 0; k < px; k++) out[dst + k] = set.images[src + k] / 255;
@@ -82,11 +98,7 @@ interface BatchSource {
 }
 
 function batchImages(src: BatchSource, indices: Int32Array, draw: AugmentDraw | null): tf.Tensor4D {
-  const x = imagesToTensor(src.set, indices);
-  if (!src.augment || !draw) return x;
-  const out = augmentImages(x, draw, src.augment.padding);
-  x.dispose();
-  return out;
+  return imagesToTensor(src.set, indices, src.augment ? draw : null);
 }
 
 /** S1 uploaded at once; S2 on first read (kept out of any enclosing tidy scope). */
