@@ -35,6 +35,7 @@ import math
 import os
 import pickle
 import platform
+import re
 import sys
 import tarfile
 import time
@@ -1131,8 +1132,9 @@ def main(argv=None):
     now_utc = datetime.datetime.now(datetime.timezone.utc)
     record = dict(
         schema="itra-playground/run", version=2,
-        id="pytorch-%s-%04x" % (now_utc.strftime("%Y%m%d%H%M%S"), os.getpid() & 0xFFFF),
-        name="%s (PyTorch%s)" % (doc.get("name") or "run", ", %d processes" % world if world > 1 else ""),
+        id="pytorch-%s-%s" % (now_utc.strftime("%Y%m%d%H%M%S"), os.urandom(4).hex()),
+        name="%s (PyTorch%s)" % (re.sub(r" \(PyTorch[^)]*\)$", "", doc.get("name") or "run"),
+                                 ", %d processes" % world if world > 1 else ""),
         createdAt=now_utc.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now_utc.microsecond // 1000),
         config=cfg,
         data=dict(trainSize=trainer.train_count, testSize=len(data["test"][1]), evalSize=trainer.eval_size,

@@ -4,6 +4,7 @@ import type { RunRecord } from '../engine/runRecord';
 import type { LibraryEntry } from '../state/libraryLogic';
 import { useLibraryStore } from '../state/runsLibrary';
 import { useSessionStore } from '../state/sessionStore';
+import { ExportPyTorchButton } from './ExportPyTorchButton';
 import { fmtInt, fmtPct } from './format';
 import { DATASET_LABELS } from './labels';
 
@@ -183,6 +184,7 @@ function RunRow({ entry, live }: { entry: LibraryEntry; live: boolean }) {
         >
           Export
         </button>
+        <ExportPyTorchButton record={r} />
         <button
           type="button"
           className={`btn small${confirmDelete ? ' danger' : ''}`}
