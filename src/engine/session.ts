@@ -9,14 +9,7 @@ import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
 import { type LivePatch, type TrainConfig, validateConfig } from './config';
 import { clearMatchingCache } from './matching';
 import { ModelError } from './models';
-import type {
-  Point,
-  RunEnvironment,
-  RunEvent,
-  RunRecord,
-  RunStatus,
-  SweepInfo,
-} from './runRecord';
+import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus, SweepInfo } from './runRecord';
 import { Trainer } from './trainer';
 
 export interface SessionListener {
