@@ -20,8 +20,14 @@ import { BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/engine/config';
 import { Rng } from '../src/engine/rng';
 import { type Point, parseRunFile, type RunRecord } from '../src/engine/runRecord';
+import { TrainingSession } from '../src/engine/session';
 import { Trainer, trainingLoss } from '../src/engine/trainer';
-import { exportInputFromConfig, pytorchExportFiles } from '../src/export/pytorchExport';
+import {
+  exportInputFromConfig,
+  exportInputFromRecord,
+  type PytorchExportInput,
+  pytorchExportFiles,
+} from '../src/export/pytorchExport';
 import { freePort, PYTHON, SKIP_NO_TORCH, torchrunArgs } from './python';
 import { DATASETS_DIR, REPO_ROOT, SKIP_NO_SHARED } from './shared';
 
@@ -94,10 +100,11 @@ function run(cmd: string, args: string[], cwd: string) {
   });
 }
 
-/** The exported folder for `cfg`, written to a fresh temporary directory. */
-function exportFolder(cfg: TrainConfig, name: string): string {
+/** The exported folder for `cfg` (or a record's input), written to a fresh temporary directory. */
+function exportFolder(cfg: TrainConfig | PytorchExportInput, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'itra-pytorch-'));
-  const files = pytorchExportFiles(exportInputFromConfig(cfg, name), TRAIN_PY);
+  const input = 'config' in cfg ? cfg : exportInputFromConfig(cfg, name);
+  const files = pytorchExportFiles(input, TRAIN_PY);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return dir;
 }
@@ -195,6 +202,39 @@ function compareFirstSteps(name: string, engine: FirstStep, torch: FirstStep) {
 
 const strip = (points: Point[]) => points.map(({ samplesPerSec: _s, wallMs: _w, ...rest }) => rest);
 
+/** An engine run on this backend, with live patches applied after the eval at a step. */
+async function engineRun(
+  cfg: TrainConfig,
+  data: DatasetSplits,
+  patches: Record<number, Parameters<TrainingSession['patch']>[0]> = {},
+): Promise<RunRecord> {
+  const env = { backend: tf.getBackend(), runtime: 'test', tfjsVersion: tf.version.tfjs };
+  const session: TrainingSession = new TrainingSession({
+    runIds: ['e'],
+    names: ['engine'],
+    config: cfg,
+    data,
+    environment: env,
+    yieldToHost: () => Promise.resolve(),
+    listener: {
+      onPoint: (_id, p) => {
+        const patch = patches[p.step];
+        if (patch) session.patch(patch);
+      },
+    },
+  });
+  const [rec] = await session.run();
+  session.dispose();
+  return rec!;
+}
+
+async function trainExported(dir: string, extra: string[] = []): Promise<RunRecord> {
+  const args = ['train.py', '--data-dir', FMNIST_DIR, '--out', 'rec.json', '--quiet'];
+  const r = await run(PYTHON!.python, [...args, '--threads', '1', ...extra], dir);
+  expect(r.code === 0 || r.code === 1, r.out).toBe(true);
+  return parseRunFile(readFileSync(join(dir, 'rec.json'), 'utf8'))[0]!;
+}
+
 describe.skipIf(skipWhy !== '')(`PyTorch export, run with torch ${skipWhy}`, () => {
   let data: DatasetSplits;
   const dirs: string[] = [];
@@ -256,6 +296,49 @@ describe.skipIf(skipWhy !== '')(`PyTorch export, run with torch ${skipWhy}`, () 
       compareFirstSteps(name, await engineFirstStep(cfg, data), torch);
     },
   );
+
+  it('a run record with live changes: train.py replays them at the same steps', async () => {
+    const cfg = { ...BASE, method: 'vanilla' as const, batchSize: 32, batchSize2: 32 };
+    const engine = await engineRun(cfg, data, {
+      10: { method: 'itra-c', lambda: 0.3, estimator: 'unbiased' },
+      20: { lr: 0.02, weightDecay: 0.001 },
+    });
+    const changes = engine.events.filter((e) => e.kind === 'change');
+    expect(changes).toHaveLength(5);
+    const dir = exportFolder(exportInputFromRecord(engine), 'changes');
+    dirs.push(dir);
+    const rec = await trainExported(dir);
+    // The changes exactly (a collapse, if any, only by kind and step: its detail quotes values).
+    const shape = (es: RunRecord['events']) =>
+      es.map((e) => (e.kind === 'change' ? e : { kind: e.kind, step: e.step }));
+    expect(shape(rec.events)).toEqual(shape(engine.events));
+    const settings = (ps: Point[]) => ps.map((p) => [p.step, p.method, p.lambdaEff, p.lr]);
+    expect(settings(rec.points)).toEqual(settings(engine.points));
+    // Identical up to the first change (same init, same batches), close after it.
+    expect(rec.points[0]!.trainCE).toBeCloseTo(engine.points[0]!.trainCE!, 5);
+    rec.points.forEach((p, i) => {
+      expect(Math.abs(p.testAcc! - engine.points[i]!.testAcc!)).toBeLessThan(0.03);
+    });
+    // --no-changes: the initial settings throughout.
+    const plain = await trainExported(dir, ['--no-changes']);
+    expect(plain.events.filter((e) => e.kind === 'change')).toEqual([]);
+    expect(new Set(plain.points.map((p) => p.method))).toEqual(new Set(['vanilla']));
+  });
+
+  it('a diverging run: the same diverged step, status and kept points as the engine', async () => {
+    const cfg = { ...BASE, method: 'vanilla' as const, lr: 1e12, evalEvery: 3, maxSteps: 9 };
+    const engine = await engineRun(cfg, data);
+    expect(engine.status).toBe('diverged');
+    const dir = exportFolder(cfg, 'diverges');
+    dirs.push(dir);
+    const rec = await trainExported(dir);
+    expect(rec.status).toBe('diverged');
+    expect(rec.steps).toBe(engine.steps);
+    expect(rec.events.map((e) => [e.kind, e.step])).toEqual(
+      engine.events.map((e) => [e.kind, e.step]),
+    );
+    expect(rec.points.map((p) => p.step)).toEqual(engine.points.map((p) => p.step));
+  });
 
   it('torchrun --nproc_per_node 2 (gloo): the same 30 steps, a valid record with world size 2', async () => {
     const cfg = { ...BASE, method: 'itra-c' as const };

@@ -982,10 +982,10 @@ class Trainer:
         if not self.collapse_reported and (feat_var < COLLAPSE_VARIANCE or sigma <= SIGMA_FLOOR * 1.0001):
             self.collapse_reported = True
             events.append(dict(kind="collapsed", step=self.step, detail=(
-                "Features collapsed (variance %.2e, σ %.2e): every input maps to nearly the same "
+                "Features collapsed (variance %s, σ %s): every input maps to nearly the same "
                 "feature vector. The biased MMD estimator rewards \"all features equal\" before "
                 "cross-entropy has made the features class-dependent. Use a longer warm-up, a "
-                "smaller λ, or the unbiased estimator." % (feat_var, sigma))))
+                "smaller λ, or the unbiased estimator." % (js_exponential(feat_var), js_exponential(sigma)))))
         finite = lambda v: v if v is not None and math.isfinite(v) else None  # noqa: E731
         point = dict(step=self.step, epoch=timing["epoch"], intraDist=finite(intra),
                      testAcc=finite(test_acc), testCE=finite(test_ce), trainCE=finite(train_ce),
@@ -995,6 +995,13 @@ class Trainer:
         self.points.append(point)
         self.events += events
         return point
+
+
+def js_exponential(x, digits=2):
+    """JavaScript's x.toExponential(2): 1.51e-8, 0.00e+0 (no padded exponent)."""
+    mantissa, exponent = ("%.*e" % (digits, x)).split("e")
+    e = int(exponent)
+    return "%se%s%d" % (mantissa, "+" if e >= 0 else "-", abs(e))
 
 
 def js_number(x):
