@@ -77,6 +77,9 @@ torchrun --standalone --nproc_per_node 4 train.py --data-dir ~/data/${folder}${c
 
 Several processes on a CPU-only machine work the same way (the gloo backend):
 \`torchrun --standalone --nproc_per_node 2 train.py --device cpu …\`.
+(PyTorch 1.13 on Python 3.11, as in Debian 12: if torchrun stops at once with
+\`AttributeError: 'NoneType' object has no attribute 'get'\`, add \`--redirects 1 --tee 1\`, a
+workaround for that launcher's bug.)
 
 SLURM (two nodes, four GPUs each; adapt the partition and paths):
 
