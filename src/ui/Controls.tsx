@@ -11,6 +11,7 @@ import { useConfigStore } from '../state/configStore';
 import { changeLive } from '../state/session';
 import { isActive, useSessionStore } from '../state/sessionStore';
 import { check, LOCKED } from './configCheck';
+import { ExportPyTorchSettingsButton } from './ExportPyTorchButton';
 import { NumberField, SelectField } from './fields';
 import { DATASET_LABELS, DATASET_ORDER, MODEL_LABELS } from './labels';
 import { MethodControls } from './MethodControls';
@@ -217,6 +218,7 @@ export function Controls() {
       <TrainingKnobs />
 
       <TwinControls />
+      <ExportPyTorchSettingsButton />
       <p className="note defaults-note">
         Defaults: SGD, momentum {DEFAULT_CONFIG.momentum}, lr {DEFAULT_CONFIG.lr}, batch{' '}
         {DEFAULT_CONFIG.batchSize}, warm-up {DEFAULT_CONFIG.warmup}.
