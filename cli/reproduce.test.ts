@@ -98,6 +98,22 @@ describe('reproduce: refused before any run', () => {
       /lr=-0.5: learning rate must be > 0/,
     ],
     ['a bad seed list', ['--seeds', '3-1'], /--seeds 3-1: the range 3-1 is empty/],
+    [
+      'a run that would never end',
+      ['--max-steps', '0,10'],
+      /maxSteps=0: a sweep's runs need max steps ≥ 1/,
+    ],
+    ['a model the images do not fit', ['--model', 'resnet'], /ResNet model is for CIFAR-10/],
+    [
+      'a batch larger than the training split',
+      ['--batch-size', '100000'],
+      /Batch size exceeds the 400 training images/,
+    ],
+    [
+      'a data folder without the files',
+      ['--data-dir', '/nonexistent/kmnist'],
+      /Kuzushiji-MNIST: no complete/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`${what}`, async () => {

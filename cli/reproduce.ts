@@ -13,11 +13,21 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../server/cache';
+import { readDatasetDir } from '../src/data/nodeFiles';
+import { parseDatasetFiles } from '../src/data/parse';
 import {
   augmentationDefaults,
   DATASET_IDS,
@@ -30,6 +40,7 @@ import {
   validateConfig,
 } from '../src/engine/config';
 import { parseRunFile, type RunRecord } from '../src/engine/runRecord';
+import { checkSessionSettings } from '../src/engine/session';
 import {
   type CoordValue,
   coordsLabel,
@@ -189,6 +200,8 @@ try {
     lambdas,
     seeds: opts.has('seeds') ? parseSeeds(opts.get('seeds')!) : (preset?.seeds ?? [1, 2, 3]),
     vary,
+    // A carved split is other data from the same files: part of every run's key.
+    dataNote: opts.has('carve') ? 'carved' : undefined,
   };
 } catch (e) {
   fail((e as Error).message);
@@ -205,20 +218,48 @@ if (!Number.isInteger(jobs) || jobs < 1)
 const dataDir = resolve(opts.get('data-dir') ?? cacheDir(grid.base.dataset));
 const carve = opts.has('carve');
 
+// The data-dependent checks (model for the image size, batch sizes against the split) before
+// anything is created or forked: every run would otherwise fail in its worker.
+try {
+  const files = await readDatasetDir(grid.base.dataset, dataDir);
+  const data = await parseDatasetFiles({ id: grid.base.dataset, files, carve });
+  for (const r of runs) {
+    try {
+      checkSessionSettings(r.config, data);
+    } catch (e) {
+      fail(`${coordsLabel(r.coords, true)}: ${(e as Error).message}`);
+    }
+  }
+} catch (e) {
+  const hint = 'hint' in (e as object) ? (e as { hint?: string }).hint : undefined;
+  fail(`${(e as Error).message}${hint ? `\n  ${hint}` : ''}`);
+}
+
 // ------------------------------------------------------------------ the output folder
 
 const outDir = resolve(out);
 const runsDir = join(outDir, 'runs');
 mkdirSync(runsDir, { recursive: true });
 const sweepFile = join(outDir, 'sweep.json');
-const sweepId: string = existsSync(sweepFile)
-  ? JSON.parse(readFileSync(sweepFile, 'utf8')).id
-  : randomUUID();
-if (!existsSync(sweepFile))
+function readSweepId(): string | null {
+  if (!existsSync(sweepFile)) return null;
+  try {
+    const id = JSON.parse(readFileSync(sweepFile, 'utf8')).id;
+    return typeof id === 'string' && id ? id : null;
+  } catch {
+    return null; // unreadable: a new id (the runs themselves are kept)
+  }
+}
+const sweepId: string = readSweepId() ?? randomUUID();
+if (readSweepId() !== sweepId) {
+  // Written whole or not at all (renamed into place), like the run records.
+  const tmp = `${sweepFile}.tmp-${process.pid}`;
   writeFileSync(
-    sweepFile,
+    tmp,
     `${JSON.stringify({ id: sweepId, createdAt: new Date().toISOString() }, null, 1)}\n`,
   );
+  renameSync(tmp, sweepFile);
+}
 // Temporary files of runs killed mid-write: never adopted.
 for (const f of readdirSync(runsDir)) if (f.includes('.tmp-')) rmSync(join(runsDir, f));
 
@@ -242,7 +283,7 @@ say(
 
 const tty = process.stderr.isTTY === true;
 const started = Date.now();
-const totalSteps = todo.length * grid.base.maxSteps;
+const totalSteps = todo.reduce((a, r) => a + r.config.maxSteps, 0);
 let doneSteps = 0;
 const slots: Array<{ label: string; step: number; total: number } | null> = [];
 let drawn = 0;
@@ -272,84 +313,110 @@ function draw() {
 let finished = 0;
 let failures = 0;
 
+/** One worker process: runs requests until the queue is empty; resolves when it exits. */
+function runWorker(slot: number, queue: GridRun[]): Promise<{ clean: boolean; stderr: string }> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return new Promise((done) => {
+    const child = fork(join(here, 'reproduceJob.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    let current: GridRun | null = null;
+    let drained = false;
+    const next = () => {
+      current = queue.shift() ?? null;
+      if (!current) {
+        drained = true;
+        slots[slot] = null;
+        child.disconnect();
+        return;
+      }
+      slots[slot] = {
+        label: coordsLabel(current.coords, true),
+        step: 0,
+        total: current.config.maxSteps,
+      };
+      if (!tty) say(`job ${slot + 1}: start ${slots[slot]!.label}`);
+      const req: JobRequest = {
+        type: 'run',
+        run: current,
+        file: fileOf(current),
+        dataDir,
+        carve,
+        sweepId,
+        name: `${grid.base.dataset} ${grid.base.model} ${coordsLabel(current.coords, true)}`,
+      };
+      child.send(req);
+      draw();
+    };
+    const report = (label: string, what: string) => {
+      if (tty) {
+        // The finished run's line scrolls up above the live block, which is drawn anew.
+        if (drawn) process.stderr.write(`\x1b[${drawn}A\x1b[J`);
+        drawn = 0;
+        say(`${label}: ${what}`);
+      } else say(`job ${slot + 1}: ${label}: ${what} · ${overall()}`);
+    };
+    child.on('message', (m: JobMessage) => {
+      if (m.type === 'ready') next();
+      else if (m.type === 'progress' && slots[slot]) {
+        slots[slot]!.step = m.step;
+        draw();
+      } else if (m.type === 'done' || m.type === 'failed') {
+        finished++;
+        doneSteps += current?.config.maxSteps ?? 0;
+        const label = slots[slot]?.label ?? m.key;
+        slots[slot] = null;
+        current = null;
+        if (m.type === 'failed') failures++;
+        report(
+          label,
+          m.type === 'done'
+            ? `${m.status}${m.testAcc == null ? '' : ` · test acc ${(m.testAcc * 100).toFixed(2)}%`}`
+            : `FAILED: ${m.message}`,
+        );
+        next();
+      }
+    });
+    child.on('exit', (code, signal) => {
+      const clean = drained && code === 0;
+      if (current) {
+        // Died during a run: that run failed (no record was written); the slot goes on.
+        failures++;
+        finished++;
+        doneSteps += current.config.maxSteps;
+        report(
+          slots[slot]?.label ?? current.key,
+          `FAILED: the worker process exited (${signal ?? code})`,
+        );
+        slots[slot] = null;
+      }
+      if (!clean)
+        say(
+          `job ${slot + 1}: worker process exited (${signal ?? code})${stderr ? `:\n${stderr.trim()}` : ''}`,
+        );
+      done({ clean, stderr });
+    });
+  });
+}
+
+/** Each slot runs workers until the queue is empty; three deaths in a row give the slot up. */
 async function runPool(): Promise<void> {
   const queue = [...todo];
-  const here = dirname(fileURLToPath(import.meta.url));
   const workers = Math.min(jobs, queue.length);
   await Promise.all(
-    Array.from({ length: workers }, (_, slot) => {
+    Array.from({ length: workers }, async (_, slot) => {
       slots[slot] = null;
-      return new Promise<void>((done) => {
-        const child = fork(join(here, 'reproduceJob.ts'), [], {
-          execArgv: ['--import', 'tsx'],
-          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        });
-        let stderr = '';
-        child.stderr?.on('data', (b: Buffer) => {
-          stderr = (stderr + b.toString()).slice(-2000);
-        });
-        let current: GridRun | null = null;
-        const next = () => {
-          current = queue.shift() ?? null;
-          if (!current) {
-            slots[slot] = null;
-            child.disconnect();
-            return;
-          }
-          slots[slot] = {
-            label: coordsLabel(current.coords, true),
-            step: 0,
-            total: current.config.maxSteps,
-          };
-          if (!tty) say(`job ${slot + 1}: start ${slots[slot]!.label}`);
-          const req: JobRequest = {
-            type: 'run',
-            run: current,
-            file: fileOf(current),
-            dataDir,
-            carve,
-            sweepId,
-            name: `${grid.base.dataset} ${grid.base.model} ${coordsLabel(current.coords, true)}`,
-          };
-          child.send(req);
-          draw();
-        };
-        child.on('message', (m: JobMessage) => {
-          if (m.type === 'ready') next();
-          else if (m.type === 'progress' && slots[slot]) {
-            slots[slot]!.step = m.step;
-            draw();
-          } else if (m.type === 'done' || m.type === 'failed') {
-            finished++;
-            doneSteps += current?.config.maxSteps ?? 0;
-            const label = slots[slot]?.label ?? m.key;
-            slots[slot] = null;
-            if (m.type === 'failed') failures++;
-            const what =
-              m.type === 'done'
-                ? `${m.status}${m.testAcc == null ? '' : ` · test acc ${(m.testAcc * 100).toFixed(2)}%`}`
-                : `FAILED: ${m.message}`;
-            if (tty) {
-              // The finished run's line scrolls up above the live block, which is drawn anew.
-              if (drawn) process.stderr.write(`\x1b[${drawn}A\x1b[J`);
-              drawn = 0;
-              say(`${label}: ${what}`);
-            } else say(`job ${slot + 1}: ${label}: ${what} · ${overall()}`);
-            next();
-          }
-        });
-        child.on('exit', (code) => {
-          if (current && slots[slot]) {
-            failures++;
-            finished++;
-            say(
-              `job ${slot + 1}: the worker process exited (${code}) during ${slots[slot]!.label}\n${stderr}`,
-            );
-            slots[slot] = null;
-          }
-          done();
-        });
-      });
+      let deaths = 0;
+      while (queue.length > 0 && deaths < 3) {
+        const { clean } = await runWorker(slot, queue);
+        deaths = clean ? 0 : deaths + 1;
+      }
+      if (deaths >= 3) say(`job ${slot + 1}: stopped after three worker failures in a row`);
     }),
   );
 }

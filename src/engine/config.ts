@@ -81,7 +81,7 @@ export const trainConfigSchema = z.object({
   lrGamma: z.number().gt(0, 'γ must be > 0').max(1, 'γ must be ≤ 1'),
   /** Cosine: the floor as a fraction of the learning rate, reached at `maxSteps`. */
   lrFloor: z.number().min(0, 'the floor must be ≥ 0').max(1, 'the floor must be ≤ 1'),
-  /** Linear learning-rate warm-up from 0 over the first N steps (0 = none). */
+  /** Linear learning-rate warm-up over the first N steps, from lr/N up to lr (0 = none). */
   lrWarmup: z
     .number()
     .int('learning-rate warm-up must be whole steps')

@@ -292,6 +292,26 @@ describe('Gini + KL and the training knobs in a run', () => {
       [15, 0.05],
       [20, 0.05],
     ]);
+    // A live lr of 0.4 at step 12 replaces lr in lr · γ^k: 0.4 · 0.5 from then on, applied to
+    // the optimizer at the next step (the step after a patch uses the new rate).
+    const evalSet = new EvalSet(data.test, 10, 10, 1);
+    const t = new Trainer({ runId: 's', name: 's', config: cfg, data, evalSet, environment: env });
+    const sampler = new BatchSampler(data.train, 10, 16, 16, 5);
+    for (let i = 0; i < 12; i++) {
+      const b = sampler.next();
+      t.trainStep(b);
+      disposeBatch(b);
+    }
+    expect(t.learningRate).toBeCloseTo(0.05, 12);
+    t.patch({ lr: 0.4 });
+    expect(t.learningRate).toBeCloseTo(0.2, 12);
+    const b = sampler.next();
+    t.trainStep(b);
+    disposeBatch(b);
+    const opt = (t as unknown as { optimizer: { lr: tf.Variable } }).optimizer;
+    expect(opt.lr.dataSync()[0]).toBeCloseTo(0.2, 6);
+    t.dispose();
+    evalSet.dispose();
   });
 
   it('label noise is recorded with the number of labels it replaced', async () => {

@@ -36,6 +36,8 @@ describe('expandGrid', () => {
     const longer = expandGrid(spec({ base: { ...base, maxSteps: 200 } }));
     expect(longer[0]!.key).not.toBe(expandGrid(spec())[0]!.key);
     expect(longer[0]!.groupKey).toBe(expandGrid(spec())[0]!.groupKey);
+    // Other data (a carved split of the same files) too.
+    expect(expandGrid(spec({ dataNote: 'carved' }))[0]!.key).not.toBe(expandGrid(spec())[0]!.key);
   });
 
   const refusals: Array<[string, Partial<GridSpec>, RegExp]> = [

@@ -27,6 +27,11 @@ export interface GridSpec {
   seeds: number[];
   /** Other settings varied, each with its values (already parsed). */
   vary: Record<string, CoordValue[]>;
+  /**
+   * What the runs train on beyond the config (e.g. "carved": another train/test split of the
+   * same files): part of every run's key, so a resumed folder never reuses runs of other data.
+   */
+  dataNote?: string;
 }
 
 export interface GridRun {
@@ -165,10 +170,16 @@ export function expandGrid(spec: GridSpec): GridRun[] {
           } catch (e) {
             throw new GridError(`${coordsLabel(coords, true)}: ${(e as Error).message}`);
           }
+          if (config.maxSteps < 1) {
+            // 0 means "until stopped" in the app: a sweep's run would never end.
+            throw new GridError(
+              `${coordsLabel(coords, true)}: maxSteps=${config.maxSteps}: a sweep's runs need max steps ≥ 1`,
+            );
+          }
           const label = coordsLabel(coords, true)
             .replace(/λ/g, 'l')
             .replace(/[^\w.=-]+/g, '_');
-          const key = `${label}-${fnv1a(JSON.stringify(config))}`;
+          const key = `${label}-${fnv1a(JSON.stringify(config) + (spec.dataNote ?? ''))}`;
           if (seen.has(key)) continue;
           seen.add(key);
           runs.push({ key, groupKey: groupKeyOf(coords), coords, config });

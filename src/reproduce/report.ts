@@ -141,7 +141,7 @@ export function renderReport(groups: readonly GroupSummary[], ctx: ReportContext
     '',
     "## Best λ per method (as the paper's Table 1 reports it)",
     '',
-    'Best = highest mean final test accuracy (ties: lower mean final test CE).',
+    'Best = highest mean final test accuracy (ties: lower mean final test CE); a λ where a seed diverged ranks below those whose seeds all finished.',
     '',
   );
   const head = ['method', 'λ', ...keys, 'runs', 'final test acc %', 'final test CE'];

@@ -19,11 +19,18 @@ describe('summary statistics', () => {
     expect(summarize([1, null, Number.NaN, 3, undefined])).toMatchObject({ n: 2, mean: 2 });
   });
 
-  it('t quantiles: the table for small df, 1.96 beyond 30', () => {
+  it('t quantiles: the table to df 30, then within 1e-3 of the true values', () => {
     expect(tQuantile975(1)).toBe(12.706);
     expect(tQuantile975(2)).toBe(4.303);
     expect(tQuantile975(30)).toBe(2.042);
-    expect(tQuantile975(200)).toBe(1.96);
+    // R's qt(0.975, df) for df = 31, 40, 60, 120.
+    const exact: Array<[number, number]> = [
+      [31, 2.039513],
+      [40, 2.021075],
+      [60, 2.000298],
+      [120, 1.97993],
+    ];
+    for (const [df, t] of exact) expect(Math.abs(tQuantile975(df) - t)).toBeLessThan(1e-3);
   });
 
   it('paired difference: per-seed b − a over the seeds both have', () => {

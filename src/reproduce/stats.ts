@@ -11,10 +11,15 @@ const T975 = [
   2.045, 2.042,
 ];
 
-/** t_{0.975, df}; beyond 30 degrees of freedom, the normal 1.96 (within 2% from df = 30). */
+/**
+ * t_{0.975, df}: the table to 30 degrees of freedom, then the Cornish–Fisher expansion around
+ * the normal quantile (within 1e-3 beyond 30; the normal 1.96 alone is 4% low at df 31).
+ */
 export function tQuantile975(df: number): number {
   if (!(df >= 1)) return Number.NaN;
-  return df <= 30 ? T975[Math.floor(df) - 1]! : 1.96;
+  if (df <= 30) return T975[Math.floor(df) - 1]!;
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
 }
 
 export interface Summary {

@@ -124,7 +124,9 @@ function otherKey(coords: Coords): string {
 
 /**
  * The best λ of each matching method (per combination of the other settings): the highest mean
- * final test accuracy, ties to the lower mean final test CE. Other methods have one group each.
+ * final test accuracy, ties to the lower mean final test CE. A group where a seed diverged ranks
+ * below every group whose seeds all finished (its mean is over the survivors only, which would
+ * favour it). Other methods have one group each.
  */
 export function bestPerMethod(groups: readonly GroupSummary[]): GroupSummary[] {
   const best = new Map<string, GroupSummary>();
@@ -137,6 +139,7 @@ export function bestPerMethod(groups: readonly GroupSummary[]): GroupSummary[] {
 }
 
 function better(a: GroupSummary, b: GroupSummary): boolean {
+  if (a.diverged > 0 !== b.diverged > 0) return a.diverged === 0;
   const [aa, ba] = [a.metrics.finalTestAcc.mean, b.metrics.finalTestAcc.mean];
   if (aa === null) return false;
   if (ba === null || aa !== ba) return ba === null || aa > ba;
