@@ -9,8 +9,28 @@ import { groupKeyOf } from './grid';
 import { CURVE_METRICS, type CurveMetric, coordsOf, type GroupSummary, meanCurve } from './summary';
 
 /** Colour-blind-safe (Okabe–Ito), with a dash pattern each as a second cue. */
-const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+const COLORS = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#882255',
+];
+/** One fewer than the colours: colour and dash together stay unique for 56 series. */
 const DASHES = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4', '4 4'];
+
+/** "ITRA-c λ0.6 lr=0.05": the method's label, then the other coordinates. */
+function seriesTitle(g: GroupSummary): string {
+  const rest = Object.entries(g.coords)
+    .filter(([k]) => k !== 'method' && k !== 'lambda')
+    .map(([k, v]) => `${k}=${v}`);
+  return [METHOD_LABELS[g.method], ...(g.lambda === null ? [] : [`λ${g.lambda}`]), ...rest].join(
+    ' ',
+  );
+}
 
 const W = 640;
 const H = 400;
@@ -124,7 +144,7 @@ export function figure2Svg(groups: readonly GroupSummary[], title: string): stri
       `<rect x="${x0}" y="${r2(ys.f(m + spread(g)))}" width="${x1 - x0}" height="${r2(ys.f(m - spread(g)) - ys.f(m + spread(g)))}" fill="${c}" fill-opacity="0.1"/>`,
       `<line x1="${x0}" y1="${r2(ys.f(m))}" x2="${x1}" y2="${r2(ys.f(m))}" stroke="${c}" stroke-width="2" stroke-dasharray="${dash}" data-series="${esc(g.label)}"/>`,
     );
-    entries.push({ label: g.label, i, dash });
+    entries.push({ label: seriesTitle(g), i, dash });
     i++;
   }
   for (const gs of series.values()) {
@@ -193,7 +213,7 @@ export function curvesSvg(
       `<polyline points="${points.map((p) => `${r2(xs.f(p.step))},${r2(ys.f(p.mean))}`).join(' ')}" fill="none" stroke="${c}" stroke-width="2" stroke-dasharray="${DASHES[i % DASHES.length]}" data-series="${esc(g.label)}"/>`,
     );
   });
-  body.push(...legend(curves.map(({ g }, i) => ({ label: g.label, i }))));
+  body.push(...legend(curves.map(({ g }, i) => ({ label: seriesTitle(g), i }))));
   return svg(body, title);
 }
 
