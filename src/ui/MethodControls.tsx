@@ -93,7 +93,11 @@ export function MethodControls() {
         onInput={(lambdaKl) => changeLive({ lambdaKl })}
         onRelease={flushLive}
         dim={!discern}
-        hint={discern ? 'KL to the batch’s class frequencies: the features cover the classes as often as they occur (live).' : undefined}
+        hint={
+          discern
+            ? 'KL to the batch’s class frequencies: the features cover the classes as often as they occur (live).'
+            : undefined
+        }
       />
       <NumberField
         label="Warm-up steps"
