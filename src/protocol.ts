@@ -4,7 +4,7 @@
  */
 import type { DatasetId } from './data/dataset';
 import type { LivePatch, TrainConfig } from './engine/config';
-import type { Point, RunEvent, RunRecord, RunStatus } from './engine/runRecord';
+import type { Point, RunEvent, RunRecord, RunStatus, SweepInfo } from './engine/runRecord';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
@@ -60,6 +60,8 @@ export interface StartRequest {
   /** Base config; for twins, side B is `{...config, ...twinB}`. */
   config: TrainConfig;
   twinB?: Partial<TrainConfig>;
+  /** Sweep membership of each run (same order as runIds), written into its record. */
+  sweeps?: SweepInfo[];
 }
 
 // ---------------------------------------------------------------- UI → worker

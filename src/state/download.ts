@@ -1,6 +1,11 @@
 /** Saves JSON as a file download (no server round trip). */
 export function downloadJson(fileName: string, data: unknown): void {
-  const blob = new Blob([JSON.stringify(data)], { type: 'application/json' });
+  downloadText(fileName, JSON.stringify(data), 'application/json');
+}
+
+/** Saves text (CSV, Markdown, JSON) as a file download. */
+export function downloadText(fileName: string, text: string, type: string): void {
+  const blob = new Blob([text], { type });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

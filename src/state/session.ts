@@ -6,7 +6,13 @@
 import type { DatasetId } from '../data/dataset';
 import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from '../engine/config';
 import type { RunEvent, RunRecord } from '../engine/runRecord';
-import { assertNever, type ErrorCode, type FromWorker, type RawDatasetFiles } from '../protocol';
+import {
+  assertNever,
+  type ErrorCode,
+  type FromWorker,
+  type RawDatasetFiles,
+  type StartRequest,
+} from '../protocol';
 import { useConfigStore } from './configStore';
 import { canCarve, guessDataset, splitPresence } from './datasetFiles';
 import {
@@ -35,6 +41,8 @@ let client: WorkerClient | null = null;
 let initialised = false;
 /** Whether the session in progress is a twin pair (decides which side a live change targets). */
 let activeTwin = false;
+/** For the sweep queue (sweepQueue.ts): told when the worker ends a session; vetoes live patches. */
+export const sessionHooks = { onFinished: (_runs: RunRecord[]) => {}, livePatches: () => true };
 
 // ------------------------------------------------------------------ waiting for replies
 
@@ -261,6 +269,7 @@ function onMessage(msg: FromWorker) {
       }
       if (mine) useSessionStore.setState({ runs, phase: 'finished' });
       useLibraryStore.getState().updateRecords(msg.runs, true);
+      sessionHooks.onFinished(msg.runs);
       return;
     }
     case 'error':
@@ -660,10 +669,13 @@ export async function clearCache(): Promise<void> {
 
 // ------------------------------------------------------------------ training
 
-export async function train(): Promise<void> {
+/** Starts a run from the settings, or `planned` (a sweep's run); true once the start is sent. */
+export async function train(planned?: StartRequest): Promise<boolean> {
   const s = useSessionStore.getState();
-  if (isActive(s.phase)) return;
-  const { config: raw, twin } = useConfigStore.getState();
+  if (isActive(s.phase)) return false;
+  const store = useConfigStore.getState();
+  const raw = planned?.config ?? store.config;
+  const twin = planned ? { ...store.twin, enabled: false } : store.twin;
   let config: TrainConfig;
   try {
     config = validateConfig(raw);
@@ -679,7 +691,7 @@ export async function train(): Promise<void> {
       message: (e as Error).message,
       hint: 'Fix the setting, then press Train.',
     });
-    return;
+    return false;
   }
   useSessionStore.getState().dismissAlert('worker:crash');
   useSessionStore.setState({ phase: 'starting', runIds: [], runs: {}, speed: null });
@@ -696,11 +708,12 @@ export async function train(): Promise<void> {
           hint: 'In the Dataset panel, tick "Carve train/test split from this file" and load, then press Train.',
         });
         useSessionStore.setState({ phase: 'idle' });
-        return;
+        return false;
       }
     }
-    const request = buildStartRequest(config, twin);
+    const request = planned ? { ...planned, config } : buildStartRequest(config, twin);
     if (!client?.send({ type: 'start', request })) throw new HandledError('worker not running');
+    return true;
   } catch (e) {
     if (useSessionStore.getState().phase === 'starting')
       useSessionStore.setState({ phase: 'idle' });
@@ -713,6 +726,7 @@ export async function train(): Promise<void> {
         hint: 'Reload the page and try again.',
       });
     }
+    return false;
   }
 }
 
@@ -765,7 +779,7 @@ const live = createLivePatcher((patch, side) => {
 export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void {
   if (from === 'B') useConfigStore.getState().setTwin(patch as Partial<TwinSettings>);
   else useConfigStore.getState().setConfig(patch);
-  if (!isActive(useSessionStore.getState().phase)) return;
+  if (!isActive(useSessionStore.getState().phase) || !sessionHooks.livePatches()) return;
   const { config, twin } = useConfigStore.getState();
   let valid: LivePatch;
   try {

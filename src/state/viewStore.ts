@@ -8,6 +8,8 @@ interface ViewPrefs {
   logCE: boolean;
   /** The "More metrics" row (Gini, KL, learning rate) is open. */
   moreMetrics: boolean;
+  /** Runs that differ only by seed drawn as one mean line with a ± sd band. */
+  groupSeeds: boolean;
 }
 
 export interface ViewState extends ViewPrefs {
@@ -17,7 +19,7 @@ export interface ViewState extends ViewPrefs {
 const KEY = 'itra-playground:view';
 
 function read(): ViewPrefs {
-  const d: ViewPrefs = { smoothing: 0.6, logCE: false, moreMetrics: false };
+  const d: ViewPrefs = { smoothing: 0.6, logCE: false, moreMetrics: false, groupSeeds: false };
   try {
     const o = JSON.parse(globalThis.localStorage?.getItem(KEY) ?? '{}') as Partial<ViewPrefs>;
     return {
@@ -27,6 +29,7 @@ function read(): ViewPrefs {
           : d.smoothing,
       logCE: typeof o.logCE === 'boolean' ? o.logCE : d.logCE,
       moreMetrics: typeof o.moreMetrics === 'boolean' ? o.moreMetrics : d.moreMetrics,
+      groupSeeds: typeof o.groupSeeds === 'boolean' ? o.groupSeeds : d.groupSeeds,
     };
   } catch {
     return d;
@@ -38,8 +41,9 @@ export const useViewStore = create<ViewState>()((set, get) => ({
   set(patch) {
     set(patch);
     try {
-      const { smoothing, logCE, moreMetrics } = get();
-      globalThis.localStorage?.setItem(KEY, JSON.stringify({ smoothing, logCE, moreMetrics }));
+      const { smoothing, logCE, moreMetrics, groupSeeds } = get();
+      const prefs = { smoothing, logCE, moreMetrics, groupSeeds };
+      globalThis.localStorage?.setItem(KEY, JSON.stringify(prefs));
     } catch {
       // Private mode or quota: the preference just isn't remembered.
     }

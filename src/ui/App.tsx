@@ -1,6 +1,7 @@
 /** Layout and global keys. */
 import { useEffect } from 'react';
 import { initApp, togglePause } from '../state/session';
+import { initSweepQueue } from '../state/sweepQueue';
 import { Alerts } from './Alerts';
 import { Charts } from './Charts';
 import { ChartWarmup } from './ChartWarmup';
@@ -8,6 +9,8 @@ import { Controls } from './Controls';
 import { DatasetPanel } from './DatasetPanel';
 import { RunsPanel } from './RunsPanel';
 import { BackendBanner, StatusBar } from './StatusBar';
+import { SweepPanel } from './SweepPanel';
+import { SweepResults } from './SweepResults';
 import { TrainBar } from './TrainBar';
 
 /** Space toggles pause unless focus is somewhere Space already means something. */
@@ -27,6 +30,7 @@ function spaceBelongsToTarget(t: EventTarget | null): boolean {
 export function App() {
   useEffect(() => {
     initApp();
+    initSweepQueue();
     const onKey = (e: KeyboardEvent) => {
       if (e.code !== 'Space' && e.key !== ' ') return;
       if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -59,6 +63,8 @@ export function App() {
           <Alerts />
           <Charts />
           <ChartWarmup />
+          <SweepPanel />
+          <SweepResults />
           <div className="bottom-panels">
             <RunsPanel />
             <DatasetPanel />

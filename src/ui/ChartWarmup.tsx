@@ -60,9 +60,19 @@ export function ChartWarmup() {
   }, [round]);
   if (round === 0 || round > ROUNDS) return null;
   const runs = [fakeRun('warm-a', round + 1, '#888'), fakeRun('warm-b', round, '#999')];
+  // A seed band too (the charts' Area code), from the same made-up runs.
+  const members = runs.map((r) => ({ id: r.id, points: r.points, status: 'completed' as const }));
+  const bands = [{ id: 'warm-band', key: '', name: '', color: '#777', members, current: false }];
   return (
     <div className="chart-warmup" aria-hidden="true">
-      <MetricChart title="warm-up" metric="testAcc" runs={runs} smoothing={0} size="main" />
+      <MetricChart
+        title="warm-up"
+        metric="testAcc"
+        runs={runs}
+        bands={bands}
+        smoothing={0}
+        size="main"
+      />
     </div>
   );
 }

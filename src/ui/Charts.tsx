@@ -3,11 +3,13 @@ import { type ComponentProps, startTransition, useEffect, useMemo, useRef, useSt
 import { useLibraryStore } from '../state/runsLibrary';
 import { isActive, useSessionStore } from '../state/sessionStore';
 import { useViewStore } from '../state/viewStore';
+import { type BandGroup, groupBySeed } from './bands';
 import { gapReadout } from './chartData';
 import { fmtInt, fmtSigned } from './format';
 import { type ChartRun, MetricChart } from './MetricChart';
 
 const LEGEND_ALL = 12;
+const NO_BANDS: BandGroup[] = [];
 
 /**
  * The Figure-1 curves (main), the training diagnostics (small) and, folded away by default,
@@ -69,6 +71,7 @@ export function Charts() {
   const smoothing = useViewStore((s) => s.smoothing);
   const logCE = useViewStore((s) => s.logCE);
   const moreMetrics = useViewStore((s) => s.moreMetrics);
+  const groupSeeds = useViewStore((s) => s.groupSeeds);
   const setView = useViewStore((s) => s.set);
 
   const liveRuns = useMemo<ChartRun[]>(
@@ -88,7 +91,16 @@ export function Charts() {
         })),
     [entries, order, currentIds],
   );
-  const runs = liveRuns;
+  // Grouped by seed: runs that differ only by seed become one mean line with a ± sd band.
+  const { runs, bands } = useMemo(() => {
+    if (!groupSeeds) return { runs: liveRuns, bands: NO_BANDS };
+    const visible = order
+      .map((id) => entries[id])
+      .filter((e) => e && !e.hidden)
+      .map((e) => ({ ...e, current: currentIds.includes(e.id) }));
+    const { groups, grouped } = groupBySeed(visible);
+    return { runs: liveRuns.filter((r) => !grouped.has(r.id)), bands: groups };
+  }, [groupSeeds, liveRuns, entries, order, currentIds]);
 
   // Legend: every run while the library is small (hidden ones struck through, click to show);
   // with many runs, only what is drawn plus the session's runs (the runs panel has the rest).
@@ -126,6 +138,24 @@ export function Charts() {
           />
           Log scale (cross-entropy)
         </label>
+        <label
+          className="check"
+          title="Runs that differ only by seed: one mean line with a shaded ± one standard deviation band"
+        >
+          <input
+            type="checkbox"
+            checked={groupSeeds}
+            onChange={(e) => setView({ groupSeeds: e.target.checked })}
+          />
+          Group by seed (mean ± sd)
+        </label>
+        {groupSeeds ? (
+          <output className="note" aria-label="Seed groups">
+            {bands.length
+              ? `${bands.length} group${bands.length === 1 ? '' : 's'} of seeds`
+              : 'no runs differ only by seed'}
+          </output>
+        ) : null}
       </div>
 
       {legend.length ? (
@@ -164,6 +194,7 @@ export function Charts() {
             caption={c.caption}
             metric={c.metric}
             runs={runs}
+            bands={bands}
             smoothing={c.exact ? 0 : smoothing}
             logScale={c.ce ? logCE : false}
             size={c.size}
@@ -261,13 +292,14 @@ function TwinGap() {
 function StaggeredChart({
   stagger,
   runs,
+  bands,
   ...rest
 }: ComponentProps<typeof MetricChart> & { stagger: number }) {
-  const [shown, setShown] = useState(runs);
-  const latest = useRef(runs);
+  const [shown, setShown] = useState({ runs, bands });
+  const latest = useRef({ runs, bands });
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    latest.current = runs;
+    latest.current = { runs, bands };
     // A redraw already scheduled takes the newest runs: updates faster than `stagger` must
     // not keep postponing it.
     if (pending.current !== null) return;
@@ -276,7 +308,7 @@ function StaggeredChart({
       // A transition: React renders it in slices and yields to input between them.
       startTransition(() => setShown(latest.current));
     }, stagger);
-  }, [runs, stagger]);
+  }, [runs, bands, stagger]);
   useEffect(
     () => () => {
       if (pending.current !== null) clearTimeout(pending.current);
@@ -284,5 +316,5 @@ function StaggeredChart({
     },
     [],
   );
-  return <MetricChart runs={shown} {...rest} />;
+  return <MetricChart runs={shown.runs} bands={shown.bands} {...rest} />;
 }

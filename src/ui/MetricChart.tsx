@@ -1,9 +1,10 @@
 /** One metric vs step for every visible run, with event markers and a hover readout. */
 import { memo, useMemo, useState } from 'react';
 import {
+  Area,
   CartesianGrid,
+  ComposedChart,
   Line,
-  LineChart,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
@@ -11,6 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { Point, RunEvent } from '../engine/runRecord';
+import { type BandGroup, type BandSeries, cachedBandSeries, hiKey, loKey, rangeKey } from './bands';
 import {
   type ChartRow,
   collectMarkers,
@@ -54,9 +56,12 @@ export interface MetricChartProps {
   caption?: string;
   /** A session is starting or running: an empty chart is waiting, not empty. */
   waiting?: boolean;
+  /** Runs grouped by seed: a mean line and a ± one sd band each (bands.ts). */
+  bands?: readonly BandGroup[];
 }
 
 const MAX_POINTS = 500;
+const NO_BANDS: readonly BandGroup[] = [];
 
 // Finished runs keep the same points array: cache their prepared series across renders.
 const cache = new WeakMap<readonly Point[], Map<string, PreparedSeries>>();
@@ -98,15 +103,17 @@ function ChartTooltip(props: {
   active?: boolean;
   payload?: readonly TooltipEntry[];
   runs: readonly ChartRun[];
+  bands: readonly { group: BandGroup; series: BandSeries }[];
   metric: MetricKey;
   smoothing: number;
 }) {
-  const { active, payload, runs, metric, smoothing } = props;
+  const { active, payload, runs, bands, metric, smoothing } = props;
   if (!active || !payload?.length) return null;
   const row = payload[0]?.payload;
   if (!row) return null;
   const shown = runs.filter((r) => row[r.id] !== undefined || row[rawKey(r.id)] !== undefined);
-  if (shown.length === 0) return null;
+  const shownBands = bands.filter((b) => row[b.group.id] !== undefined);
+  if (shown.length === 0 && shownBands.length === 0) return null;
   return (
     <div className="chart-tooltip">
       <div className="chart-tooltip-head">
@@ -124,15 +131,44 @@ function ChartTooltip(props: {
           </span>
         </div>
       ))}
+      {shownBands.map(({ group: g, series }) => {
+        const [lo, hi] = [row[loKey(g.id)], row[hiKey(g.id)]];
+        const sd = lo !== undefined && hi !== undefined ? (hi - lo) / 2 : null;
+        return (
+          <div key={g.id} className="chart-tooltip-row">
+            <span className="swatch band" style={{ background: g.color }} />
+            <span className="chart-tooltip-name">{g.name}</span>
+            <span className="chart-tooltip-val">
+              {formatMetric(metric, row[g.id])}
+              {sd !== null ? ` ± ${formatMetric(metric, sd)}` : ''} (n={series.n})
+            </span>
+          </div>
+        );
+      })}
     </div>
   );
 }
 
 function MetricChartImpl(props: MetricChartProps) {
   const { title, metric, runs, smoothing, logScale = false, size, caption, waiting } = props;
-  const { series, rows, markers, labels, count, xScale, yScale } = useMemo(() => {
+  const bandGroups = props.bands ?? NO_BANDS;
+  const { series, bands, rows, markers, labels, count, xScale, yScale } = useMemo(() => {
     const series = runs.map((r) => prepared(r, metric, smoothing, logScale));
-    const rows = mergeRows(series);
+    const opts = { smoothing, logScale, maxPoints: MAX_POINTS };
+    const bands = bandGroups.map((group) => ({
+      group,
+      series: cachedBandSeries(group, metric, opts),
+    }));
+    const bandParts = bands.flatMap(({ series: b }) => [b.mean, b.lo, b.hi]);
+    const rows = mergeRows([...series, ...bandParts]);
+    for (const row of rows) {
+      for (const { group: g } of bands) {
+        const [lo, hi] = [row[loKey(g.id)], row[hiKey(g.id)]];
+        // recharts draws an Area between the two values of a [low, high] pair.
+        if (lo !== undefined && hi !== undefined)
+          (row as Record<string, unknown>)[rangeKey(g.id)] = [lo, hi];
+      }
+    }
     const lastStep = Math.max(
       rows.length ? rows[rows.length - 1].step : 0,
       ...runs.flatMap((r) => r.events.map((e) => e.step)),
@@ -141,13 +177,16 @@ function MetricChartImpl(props: MetricChartProps) {
     const markers = collectMarkers(runs, size === 'main' ? 40 : 20, lastStep * 0.04);
     // A label needs ~70 px of a main chart's ~230 px plot.
     const labels = labelRows(markers, lastStep * 0.3, 2);
-    const count = series.reduce((n, s) => n + s.main.length, 0);
-    const range = valueRange(series);
+    const count =
+      series.reduce((n, s) => n + s.main.length, 0) +
+      bands.reduce((n, b) => n + b.series.mean.main.length, 0);
+    const range = valueRange([...series, ...bandParts]);
     // Linear axes get round domains and ticks from us (see niceScale); log axes stay recharts'.
     const yScale = logScale || !range ? null : niceScale(range[0], range[1], { nonNegative: true });
     const xScale = stepScale(lastStep);
-    return { series, rows, markers, labels, count, xScale, yScale };
-  }, [runs, metric, smoothing, logScale, size]);
+    return { series, bands, rows, markers, labels, count, xScale, yScale };
+  }, [runs, bandGroups, metric, smoothing, logScale, size]);
+  const drawnBands = bands.filter((b) => b.series.mean.main.length > 0);
 
   const [hovered, setHovered] = useState(false);
   const height = size === 'main' ? 252 : 150;
@@ -166,7 +205,9 @@ function MetricChartImpl(props: MetricChartProps) {
       onMouseLeave={() => setHovered(false)}
       aria-label={`${title} chart`}
       data-points={count}
-      data-series={series.filter((s) => s.main.length > 0).length}
+      data-series={series.filter((s) => s.main.length > 0).length + drawnBands.length}
+      data-bands={drawnBands.length}
+      data-band-runs={drawnBands.map((b) => b.series.n).join(',')}
       data-metric={metric}
       data-markers={markers.map((m) => m.label).join(' | ')}
     >
@@ -178,7 +219,7 @@ function MetricChartImpl(props: MetricChartProps) {
           mounting six recharts charts at once is one long main-thread task. */}
       <div className="chart-body" style={{ height }}>
         <ResponsiveContainer width="100%" height={height}>
-          <LineChart
+          <ComposedChart
             data={rows}
             syncId="itra-curves"
             syncMethod="value"
@@ -219,6 +260,7 @@ function MetricChartImpl(props: MetricChartProps) {
                   active={p.active && hovered}
                   payload={p.payload as readonly TooltipEntry[]}
                   runs={runs}
+                  bands={bands}
                   metric={metric}
                   smoothing={smoothing}
                 />
@@ -253,6 +295,32 @@ function MetricChartImpl(props: MetricChartProps) {
                 isAnimationActive={false}
               />
             ))}
+            {drawnBands.map(({ group: g }) => (
+              <Area
+                key={rangeKey(g.id)}
+                dataKey={rangeKey(g.id)}
+                stroke="none"
+                fill={g.color}
+                fillOpacity={0.2}
+                dot={false}
+                activeDot={false}
+                connectNulls
+                isAnimationActive={false}
+                legendType="none"
+              />
+            ))}
+            {drawnBands.map(({ group: g, series: b }) => (
+              <Line
+                key={g.id}
+                dataKey={g.id}
+                name={g.name}
+                stroke={g.color}
+                strokeWidth={g.current ? 2.6 : 2.2}
+                dot={b.mean.main.length < 3 ? { r: 2.5 } : false}
+                connectNulls
+                isAnimationActive={false}
+              />
+            ))}
             {markers.map((m, i) => (
               <ReferenceLine
                 key={`${m.step}-${m.label}`}
@@ -270,11 +338,11 @@ function MetricChartImpl(props: MetricChartProps) {
                 }
               />
             ))}
-          </LineChart>
+          </ComposedChart>
         </ResponsiveContainer>
         {rows.length === 0 ? (
           <div className="chart-empty">
-            {runs.length === 0
+            {runs.length === 0 && bandGroups.length === 0
               ? 'No runs shown'
               : waiting
                 ? 'Waiting for the first eval step…'

@@ -2,8 +2,9 @@
 import { crossFieldProblems } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
 import { useDatasetStore } from '../state/datasetStore';
-import { pause, reset, resume, stepOnce, train } from '../state/session';
+import { pause, reset, resume, stepOnce } from '../state/session';
 import { isActive, useSessionStore } from '../state/sessionStore';
+import { sweepRunning, trainByHand, useSweepQueue } from '../state/sweepQueue';
 
 const PHASE_TEXT = {
   idle: 'Ready',
@@ -21,22 +22,25 @@ export function TrainBar() {
   const cannotTrain = workerState === 'failed';
   // Settings that do not fit together: Train stays pressable and answers with the same message.
   const settingsProblem = useConfigStore((s) => crossFieldProblems(s.config).join('; '));
+  const sweep = useSweepQueue(sweepRunning);
 
   return (
     <div className="trainbar" role="toolbar" aria-label="Training">
       <button
         type="button"
         className="btn primary"
-        onClick={() => void train()}
+        onClick={() => void trainByHand()}
         disabled={active || cannotTrain || datasetBusy}
         title={
           cannotTrain
             ? 'No compute backend: see the alert'
-            : active
-              ? 'A run is in progress: Reset first to start a new one'
-              : settingsProblem
-                ? `Fix the settings first: ${settingsProblem}`
-                : 'Start a run from new weights'
+            : sweep
+              ? 'A sweep is running: pause it in the Sweep panel to train by hand'
+              : active
+                ? 'A run is in progress: Reset first to start a new one'
+                : settingsProblem
+                  ? `Fix the settings first: ${settingsProblem}`
+                  : 'Start a run from new weights'
         }
       >
         Train

@@ -183,6 +183,7 @@ async function start(request: StartRequest) {
       names: request.names,
       config: request.config,
       twinB: request.twinB,
+      sweeps: request.sweeps,
       data: dataset,
       environment: {
         backend: backendInfo.backend,
