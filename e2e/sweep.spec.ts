@@ -36,6 +36,8 @@ async function download(page: Page, button: string, name: string): Promise<strin
 test('a sweep of 2 seeds × 2 methods: queued, resumed after a reload, bands and a results table', async ({
   page,
 }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
   await ready(page, URL);
   const panel = page.getByRole('region', { name: 'Sweep', exact: true });
   const grid = panel.getByRole('form', { name: 'Sweep grid' });
@@ -112,6 +114,9 @@ test('a sweep of 2 seeds × 2 methods: queued, resumed after a reload, bands and
     await expect(chart(page, name)).toHaveAttribute('data-series', '2');
   }
   await expect(acc.locator('.recharts-area')).toHaveCount(2);
+  // The hover readout gives each group's mean ± sd and n.
+  await acc.locator('.chart-body').hover();
+  await expect(acc.locator('.chart-tooltip')).toContainText(/± .*\(n=2\)/);
   await page.screenshot({ path: 'e2e/screenshots/sweep.png', fullPage: true });
 
   // The results table: 2 groups of n = 2, sortable.
@@ -137,6 +142,7 @@ test('a sweep of 2 seeds × 2 methods: queued, resumed after a reload, bands and
   expect(md).toContain('## The full grid');
   expect(md).toContain('| Vanilla SGD | — | 2 of 2 |');
   expect(md).toContain('## Paired with vanilla on the same seeds');
+  expect(errors).toEqual([]);
 });
 
 test('cancel one, pause (a run by hand in between), resume, cancel all', async ({ page }) => {

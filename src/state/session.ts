@@ -6,13 +6,8 @@
 import type { DatasetId } from '../data/dataset';
 import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from '../engine/config';
 import type { RunEvent, RunRecord } from '../engine/runRecord';
-import {
-  assertNever,
-  type ErrorCode,
-  type FromWorker,
-  type RawDatasetFiles,
-  type StartRequest,
-} from '../protocol';
+import type { StartRequest } from '../protocol';
+import { assertNever, type ErrorCode, type FromWorker, type RawDatasetFiles } from '../protocol';
 import { useConfigStore } from './configStore';
 import { canCarve, guessDataset, splitPresence } from './datasetFiles';
 import {
