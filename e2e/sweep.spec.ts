@@ -162,8 +162,8 @@ test('cancel one, pause (a run by hand in between), resume, cancel all', async (
     .click();
   await expect(items.nth(2)).toHaveAttribute('data-state', 'cancelled');
 
-  // Pause: the run in progress stops and goes back to waiting; Train by hand works again.
-  await q.getByRole('button', { name: 'Pause sweep' }).click();
+  // Hold: the run in progress stops and goes back to waiting; Train by hand works again.
+  await q.getByRole('button', { name: 'Hold sweep' }).click();
   await expect(items.nth(0)).toHaveAttribute('data-state', 'waiting', { timeout: 60_000 });
   await expect(q).toHaveAttribute('data-paused', 'true');
   const train = page.getByRole('button', { name: 'Train' });
@@ -173,7 +173,7 @@ test('cancel one, pause (a run by hand in between), resume, cancel all', async (
     timeout: 120_000,
   });
   // Resuming while that run trains waits for it to end.
-  await q.getByRole('button', { name: 'Resume sweep' }).click();
+  await q.getByRole('button', { name: 'Continue sweep' }).click();
   await expect(q.getByRole('status')).toContainText('not part of the sweep');
   await expect(items.nth(0)).toHaveAttribute('data-state', 'waiting');
   await page.getByRole('button', { name: 'Reset' }).click();

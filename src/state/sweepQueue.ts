@@ -100,7 +100,7 @@ export async function trainByHand(): Promise<void> {
       level: 'info',
       title: 'A sweep is running',
       message: `${left} run${left === 1 ? '' : 's'} of the sweep ${left === 1 ? 'is' : 'are'} still queued; Train would get in its way.`,
-      hint: 'Pause the sweep in the Sweep panel to train by hand; Resume goes on where it stopped.',
+      hint: 'Hold the sweep in the Sweep panel to train by hand; Continue goes on where it stopped.',
     });
     return;
   }

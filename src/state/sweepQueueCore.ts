@@ -241,7 +241,10 @@ export function createSweepQueue(deps: QueueDeps): StoreApi<QueueState> {
   }
 
   function pause() {
-    update({ paused: true, notice: 'Sweep paused. Resume runs the rest, from where it stopped.' });
+    update({
+      paused: true,
+      notice: 'Sweep on hold. Continue runs the rest, from where it stopped.',
+    });
     stopActive('pause');
   }
 
@@ -277,14 +280,15 @@ export function createSweepQueue(deps: QueueDeps): StoreApi<QueueState> {
       if (intent !== 'pause') {
         update({
           paused: true,
-          notice: 'Sweep paused: its run was stopped (Reset). Resume runs it again from the start.',
+          notice:
+            'Sweep on hold: its run was stopped (Reset). Continue runs it again from the start.',
         });
       }
     } else {
       setItem(a.runId, { state: 'failed', status: rec.status });
       update({
         paused: true,
-        notice: `Sweep paused: ${a.name} ended with an error (see the alert). Resume goes on with the next run.`,
+        notice: `Sweep on hold: ${a.name} ended with an error (see the alert). Continue goes on with the next run.`,
       });
     }
     deps.defer(tick);
@@ -306,7 +310,7 @@ export function createSweepQueue(deps: QueueDeps): StoreApi<QueueState> {
         update({
           paused: true,
           notice:
-            'Sweep paused: the training worker stopped. Resume runs the interrupted run again from the start.',
+            'Sweep on hold: the training worker stopped. Continue runs the interrupted run again from the start.',
         });
         return;
       }
@@ -317,7 +321,7 @@ export function createSweepQueue(deps: QueueDeps): StoreApi<QueueState> {
         setItem(a.runId, { state: 'waiting' });
         update({
           paused: true,
-          notice: `Sweep paused: ${a.name} could not start (see the alert). Resume tries again.`,
+          notice: `Sweep on hold: ${a.name} could not start (see the alert). Continue tries again.`,
         });
       }
       return;
@@ -377,7 +381,7 @@ export function createSweepQueue(deps: QueueDeps): StoreApi<QueueState> {
     setItem(runId, { state: 'waiting' });
     update({
       paused: true,
-      notice: `Sweep paused: ${a.name} could not start (see the alert). Resume tries again.`,
+      notice: `Sweep on hold: ${a.name} could not start (see the alert). Continue tries again.`,
     });
   }
 

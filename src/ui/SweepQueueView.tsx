@@ -36,7 +36,7 @@ export function SweepQueueView() {
         <span className="sweep-counts" aria-live="polite">
           {items.length === 0
             ? 'Nothing queued.'
-            : `${done} done · ${running} running · ${waiting} waiting${paused && pending ? ' · paused' : ''}`}
+            : `${done} done · ${running} running · ${waiting} waiting${paused && pending ? ' · on hold' : ''}`}
         </span>
         <div className="panel-head-actions">
           {paused ? (
@@ -46,17 +46,17 @@ export function SweepQueueView() {
               disabled={!pending}
               onClick={() => q().resume()}
             >
-              Resume sweep
+              Continue sweep
             </button>
           ) : (
             <button
               type="button"
               className="btn small"
               disabled={!pending}
-              title="Stops the run in progress (it runs again from the start on resume)"
+              title="Pauses the sweep: stops the run in progress (it runs again from the start on Continue)"
               onClick={() => q().pause()}
             >
-              Pause sweep
+              Hold sweep
             </button>
           )}
           <button

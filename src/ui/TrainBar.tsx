@@ -35,7 +35,7 @@ export function TrainBar() {
           cannotTrain
             ? 'No compute backend: see the alert'
             : sweep
-              ? 'A sweep is running: pause it in the Sweep panel to train by hand'
+              ? 'A sweep is running: hold it in the Sweep panel to train by hand'
               : active
                 ? 'A run is in progress: Reset first to start a new one'
                 : settingsProblem
