@@ -50,6 +50,18 @@ test('train, switch to ITRA-c and drag λ live, pause/step/resume, export, reloa
   await waitForPoints(page, 'Test accuracy', paused + 2);
   await page.screenshot({ path: 'e2e/screenshots/playground-training.png', fullPage: true });
   await page.getByRole('button', { name: 'Reset' }).click();
+  // The worker's final record can still add the point of an eval that was in flight when Reset
+  // was pressed: export once the drawn count has held for 5 s.
+  await expect
+    .poll(
+      async () => {
+        const n = await points(page, 'Test accuracy');
+        await page.waitForTimeout(5_000);
+        return (await points(page, 'Test accuracy')) === n;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(true);
 
   // Export all: a valid bundle whose events carry the switch and the λ change with their steps.
   const [download] = await Promise.all([
