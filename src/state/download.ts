@@ -5,7 +5,11 @@ export function downloadJson(fileName: string, data: unknown): void {
 
 /** Saves text (CSV, Markdown, JSON) as a file download. */
 export function downloadText(fileName: string, text: string, type: string): void {
-  const blob = new Blob([text], { type });
+  downloadBlob(fileName, new Blob([text], { type }));
+}
+
+/** Saves any bytes (a zip, …) as a file download. */
+export function downloadBlob(fileName: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -15,20 +15,7 @@ import {
   type PytorchExportInput,
 } from '../export/pytorchExport';
 import { useConfigStore } from '../state/configStore';
-
-function saveBytes(fileName: string, bytes: Uint8Array): void {
-  const blob = new Blob([bytes as BlobPart], { type: 'application/zip' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Revoke later: some browsers read the URL after click() returns.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { downloadBlob } from '../state/download';
 
 /** Builds and downloads the zip; returns an error message, or null. */
 export async function downloadPytorchExport(
@@ -41,7 +28,7 @@ export async function downloadPytorchExport(
       import('../../export/pytorch/train.py?raw').then((m) => m.default as string),
     ]);
     const { fileName, bytes } = pytorchExportZip(made, trainPy);
-    saveBytes(fileName, bytes);
+    downloadBlob(fileName, new Blob([bytes as BlobPart], { type: 'application/zip' }));
     return null;
   } catch (e) {
     return `Could not export as PyTorch: ${(e as Error).message}`;
