@@ -27,8 +27,9 @@ export const WEBGPU_ARGS = [
   '--enable-features=Vulkan',
 ];
 
-export const PREVIEW_PORT = 4173;
+// Overridable so that several checkouts on one machine can run their e2e suites side by side.
+export const PREVIEW_PORT = Number(process.env.E2E_PREVIEW_PORT ?? 4173);
 export const BASE_URL = `http://127.0.0.1:${PREVIEW_PORT}`;
 /** The dev server, for test pages that import the engine from source (e2e/pages/). */
-export const DEV_PORT = 4176;
+export const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 4176);
 export const DEV_URL = `http://127.0.0.1:${DEV_PORT}`;
