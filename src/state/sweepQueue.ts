@@ -10,9 +10,9 @@
 import { useStore } from 'zustand';
 import type { GridRun } from '../reproduce/grid';
 import { useLibraryStore } from './runsLibrary';
-import { reset, sessionHooks, train } from './session';
-import { useSessionStore } from './sessionStore';
+import { reset, train } from './session';
 import { newRunId } from './startRequest';
+import { sweepHooks } from './sweepHooks';
 import {
   createSweepQueue,
   isActiveItem,
@@ -21,6 +21,7 @@ import {
   type QueueState,
   type SweepItem,
 } from './sweepQueueCore';
+import { useTrainingStore } from './trainingStore';
 
 const KEY = 'itra-playground:sweep-queue';
 
@@ -37,7 +38,7 @@ export const sweepQueue = createSweepQueue({
   start: startItem,
   stop: reset,
   session: () => {
-    const s = useSessionStore.getState();
+    const s = useTrainingStore.getState();
     return { phase: s.phase, runIds: s.runIds, workerState: s.workerState };
   },
   recordStatus: (id) => useLibraryStore.getState().entries[id]?.record.status,
@@ -69,13 +70,13 @@ export function initSweepQueue(): void {
   if (wired) return;
   wired = true;
   const q = sweepQueue.getState;
-  sessionHooks.onFinished = (runs) => q().handleFinished(runs);
+  sweepHooks.onFinished = (runs) => q().handleFinished(runs);
   // Live changes reach a hand-started run, never a sweep's run.
-  sessionHooks.livePatches = () => {
-    const ids = useSessionStore.getState().runIds;
+  sweepHooks.livePatches = () => {
+    const ids = useTrainingStore.getState().runIds;
     return !q().items.some((i) => isActiveItem(i) && ids.includes(i.runId));
   };
-  useSessionStore.subscribe((s, prev) => {
+  useTrainingStore.subscribe((s, prev) => {
     if (s.phase !== prev.phase || s.runIds !== prev.runIds || s.workerState !== prev.workerState)
       q().handleSession();
   });
@@ -95,7 +96,7 @@ export async function trainByHand(): Promise<void> {
   const q = sweepQueue.getState();
   if (sweepRunning(q)) {
     const left = q.items.filter(isPending).length;
-    useSessionStore.getState().pushAlert({
+    useTrainingStore.getState().pushAlert({
       id: 'sweep:train',
       level: 'info',
       title: 'A sweep is running',
@@ -104,12 +105,12 @@ export async function trainByHand(): Promise<void> {
     });
     return;
   }
-  useSessionStore.getState().dismissAlert('sweep:train');
+  useTrainingStore.getState().dismissAlert('sweep:train');
   await train();
 }
 
 export function queueSweep(runs: readonly GridRun[], label: string): string {
-  useSessionStore.getState().dismissAlert('sweep:train');
+  useTrainingStore.getState().dismissAlert('sweep:train');
   return sweepQueue.getState().enqueue(runs, label);
 }
 

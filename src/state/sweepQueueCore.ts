@@ -14,7 +14,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { type TrainConfig, trainConfigSchema } from '../engine/config';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '../engine/runRecord';
 import type { Coords, GridRun } from '../reproduce/grid';
-import type { SessionPhase } from './sessionLogic';
+import type { SessionPhase } from './trainingStore';
 
 export type ItemState = 'waiting' | 'starting' | 'running' | 'done' | 'cancelled' | 'failed';
 

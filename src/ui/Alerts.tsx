@@ -1,10 +1,10 @@
 /** Errors and warnings with what to do next. Dismissing one never touches the curves. */
 import { useConfigStore } from '../state/configStore';
-import { useSessionStore } from '../state/sessionStore';
+import { useTrainingStore } from '../state/trainingStore';
 
 export function Alerts() {
-  const alerts = useSessionStore((s) => s.alerts);
-  const dismiss = useSessionStore((s) => s.dismissAlert);
+  const alerts = useTrainingStore((s) => s.alerts);
+  const dismiss = useTrainingStore((s) => s.dismissAlert);
   const urlProblems = useConfigStore((s) => s.urlProblems);
   const dismissUrl = useConfigStore((s) => s.dismissUrlProblems);
 

@@ -1,7 +1,7 @@
 /** The paper's Figure-1 curves for every visible run, plus the twin gap readout. */
 import { type ComponentProps, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import { useLibraryStore } from '../state/runsLibrary';
-import { isActive, useSessionStore } from '../state/sessionStore';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { useViewStore } from '../state/viewStore';
 import { type BandGroup, groupBySeed } from './bands';
 import { gapReadout } from './chartData';
@@ -66,8 +66,8 @@ export function Charts() {
   const entries = useLibraryStore((s) => s.entries);
   const order = useLibraryStore((s) => s.order);
   const setHidden = useLibraryStore((s) => s.setHidden);
-  const currentIds = useSessionStore((s) => s.runIds);
-  const waiting = useSessionStore((s) => isActive(s.phase));
+  const currentIds = useTrainingStore((s) => s.runIds);
+  const waiting = useTrainingStore((s) => isActive(s.phase));
   const smoothing = useViewStore((s) => s.smoothing);
   const logCE = useViewStore((s) => s.logCE);
   const moreMetrics = useViewStore((s) => s.moreMetrics);
@@ -236,7 +236,7 @@ export function Charts() {
 function TwinGap() {
   const entries = useLibraryStore((s) => s.entries);
   const order = useLibraryStore((s) => s.order);
-  const currentIds = useSessionStore((s) => s.runIds);
+  const currentIds = useTrainingStore((s) => s.runIds);
 
   const pair = useMemo(() => {
     const find = (ids: readonly string[]) => {

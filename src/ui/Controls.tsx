@@ -8,8 +8,8 @@ import {
   type OptimizerId,
 } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
-import { changeLive } from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
+import { changeLive } from '../state/liveChanges';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { check, LOCKED } from './configCheck';
 import { ExportPyTorchSettingsButton } from './ExportPyTorchButton';
 import { NumberField, SelectField } from './fields';
@@ -22,7 +22,7 @@ export function Controls() {
   const config = useConfigStore((s) => s.config);
   const setConfig = useConfigStore((s) => s.setConfig);
   const restoreDefaults = useConfigStore((s) => s.restoreDefaults);
-  const phase = useSessionStore((s) => s.phase);
+  const phase = useTrainingStore((s) => s.phase);
   const locked = isActive(phase);
   const [copied, setCopied] = useState(false);
 

@@ -1,9 +1,6 @@
 /** Dataset: download / open / drop the official files, progress, errors, samples, cache. */
 import { useState } from 'react';
 import { useConfigStore } from '../state/configStore';
-import { formatBytes } from '../state/datasetFiles';
-import { DATASETS, officialFileNames } from '../state/datasetSource';
-import { useDatasetStore } from '../state/datasetStore';
 import {
   acceptPending,
   cancelDatasetDownload,
@@ -11,8 +8,11 @@ import {
   discardPending,
   loadDatasetFromServer,
   openDatasetFiles,
-} from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
+} from '../state/datasetActions';
+import { formatBytes } from '../state/datasetFiles';
+import { DATASETS, officialFileNames } from '../state/datasetSource';
+import { useDatasetStore } from '../state/datasetStore';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { fmtInt } from './format';
 import { DATASET_LABELS } from './labels';
 import { SampleGrid } from './SampleGrid';
@@ -24,7 +24,7 @@ export function DatasetPanel() {
   const error = useDatasetStore((s) => s.error);
   const pending = useDatasetStore((s) => s.pending);
   const cache = useDatasetStore((s) => s.cache);
-  const phase = useSessionStore((s) => s.phase);
+  const phase = useTrainingStore((s) => s.phase);
   const busy = task !== null;
   const locked = isActive(phase);
   const [dragging, setDragging] = useState(false);

@@ -8,8 +8,8 @@ import {
   usesMatching,
 } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
-import { changeLive, flushLive } from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
+import { changeLive, flushLive } from '../state/liveChanges';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { check, LOCKED } from './configCheck';
 import { InfoTip, NumberField, SelectField, SliderField } from './fields';
 import { ESTIMATOR_HELP, METHOD_ORDER } from './labels';
@@ -26,7 +26,7 @@ export const WEIGHT_SLIDER = { min: 0, max: 2, step: 0.05, format: (v: number) =
 export function MethodControls() {
   const config = useConfigStore((s) => s.config);
   const setConfig = useConfigStore((s) => s.setConfig);
-  const locked = useSessionStore((s) => isActive(s.phase));
+  const locked = useTrainingStore((s) => isActive(s.phase));
 
   const matching = usesMatching(config.method);
   const discern = config.method === 'discern';

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RunRecord } from '../engine/runRecord';
 import type { LibraryEntry } from '../state/libraryLogic';
 import { useLibraryStore } from '../state/runsLibrary';
-import { useSessionStore } from '../state/sessionStore';
+import { useTrainingStore } from '../state/trainingStore';
 import { ExportPyTorchButton } from './ExportPyTorchButton';
 import { fmtInt, fmtPct } from './format';
 import { DATASET_LABELS } from './labels';
@@ -15,8 +15,8 @@ export function RunsPanel() {
   const storageError = useLibraryStore((s) => s.storageError);
   const lastImport = useLibraryStore((s) => s.lastImport);
   const lib = useLibraryStore.getState;
-  const currentIds = useSessionStore((s) => s.runIds);
-  const phase = useSessionStore((s) => s.phase);
+  const currentIds = useTrainingStore((s) => s.runIds);
+  const phase = useTrainingStore((s) => s.phase);
 
   const onImport = async (input: HTMLInputElement) => {
     const files = [...(input.files ?? [])];

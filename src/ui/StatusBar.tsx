@@ -1,7 +1,7 @@
 /** Backend, throughput, step, epoch and dataset at a glance; and the not-on-WebGPU banner. */
 import type { BackendInfo } from '../protocol';
 import { useDatasetStore } from '../state/datasetStore';
-import { useSessionStore } from '../state/sessionStore';
+import { useTrainingStore } from '../state/trainingStore';
 import { fmtInt, fmtRate } from './format';
 import { DATASET_LABELS } from './labels';
 
@@ -22,9 +22,9 @@ function backendText(info: BackendInfo | null, state: string): string {
 }
 
 export function StatusBar() {
-  const backend = useSessionStore((s) => s.backend);
-  const workerState = useSessionStore((s) => s.workerState);
-  const speed = useSessionStore((s) => s.speed);
+  const backend = useTrainingStore((s) => s.backend);
+  const workerState = useTrainingStore((s) => s.workerState);
+  const speed = useTrainingStore((s) => s.speed);
   const loaded = useDatasetStore((s) => s.loaded);
 
   const items: [string, string, string?][] = [
@@ -53,7 +53,7 @@ export function StatusBar() {
 }
 
 export function BackendBanner() {
-  const backend = useSessionStore((s) => s.backend);
+  const backend = useTrainingStore((s) => s.backend);
   if (!backend || backend.backend === 'webgpu') return null;
   const reasons = backend.fallbackReasons.length
     ? backend.fallbackReasons.join('; ')

@@ -3,8 +3,8 @@ import { crossFieldProblems } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
 import { useDatasetStore } from '../state/datasetStore';
 import { pause, reset, resume, stepOnce } from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
 import { sweepRunning, trainByHand, useSweepQueue } from '../state/sweepQueue';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 
 const PHASE_TEXT = {
   idle: 'Ready',
@@ -15,8 +15,8 @@ const PHASE_TEXT = {
 } as const;
 
 export function TrainBar() {
-  const phase = useSessionStore((s) => s.phase);
-  const workerState = useSessionStore((s) => s.workerState);
+  const phase = useTrainingStore((s) => s.phase);
+  const workerState = useTrainingStore((s) => s.workerState);
   const datasetBusy = useDatasetStore((s) => s.task !== null);
   const active = isActive(phase);
   const cannotTrain = workerState === 'failed';

@@ -5,8 +5,8 @@
  */
 import { LR_SCHEDULES, type LrSchedule, MAX_LABEL_NOISE } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
-import { changeLive } from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
+import { changeLive } from '../state/liveChanges';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { formatMilestones, parseMilestones } from '../state/urlConfig';
 import { check, crossProblem, LOCKED } from './configCheck';
 import { CheckField, ListField, NumberField, SelectField } from './fields';
@@ -20,7 +20,7 @@ const percentToFraction = (pct: number) => Number((pct / 100).toFixed(6));
 export function TrainingKnobs() {
   const config = useConfigStore((s) => s.config);
   const setConfig = useConfigStore((s) => s.setConfig);
-  const locked = useSessionStore((s) => isActive(s.phase));
+  const locked = useTrainingStore((s) => isActive(s.phase));
   const lockedTitle = (title?: string) => (locked ? LOCKED : title);
 
   return (

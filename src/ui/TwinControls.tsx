@@ -7,8 +7,8 @@ import {
   usesMatching,
 } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
-import { changeLive, flushLive } from '../state/session';
-import { isActive, useSessionStore } from '../state/sessionStore';
+import { changeLive, flushLive } from '../state/liveChanges';
+import { isActive, useTrainingStore } from '../state/trainingStore';
 import { LOCKED } from './configCheck';
 import { SelectField, SliderField } from './fields';
 import { estimatorOptions, methodOptions, WEIGHT_SLIDER } from './MethodControls';
@@ -18,7 +18,7 @@ export function TwinControls() {
   const twin = useConfigStore((s) => s.twin);
   const setConfig = useConfigStore((s) => s.setConfig);
   const setTwin = useConfigStore((s) => s.setTwin);
-  const locked = useSessionStore((s) => isActive(s.phase));
+  const locked = useTrainingStore((s) => isActive(s.phase));
   const paperLambda = PAPER_LAMBDA[config.dataset];
 
   const presets: Array<{ label: string; apply: () => void }> = [

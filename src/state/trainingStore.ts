@@ -1,11 +1,13 @@
 /**
- * The live session: the worker and its backend, the current run(s) as they stream,
- * throughput, and the alerts shown to the user. Written by src/state/session.ts only.
+ * The training session as the UI sees it: the worker and its backend, the current run(s) as
+ * they stream, throughput, and the alerts shown to the user. Written by the controller
+ * modules (session.ts, workerLink.ts, streamFlush.ts, workerReplies.ts) only.
  */
 import { create } from 'zustand';
 import type { RunRecord } from '../engine/runRecord';
 import type { BackendInfo } from '../protocol';
-import type { SessionPhase } from './sessionLogic';
+
+export type SessionPhase = 'idle' | 'starting' | 'running' | 'paused' | 'finished';
 
 export type WorkerState = 'starting' | 'ready' | 'failed' | 'crashed';
 
@@ -41,7 +43,7 @@ export interface SessionState {
 
 const MAX_ALERTS = 6;
 
-export const useSessionStore = create<SessionState>()((set, get) => ({
+export const useTrainingStore = create<SessionState>()((set, get) => ({
   workerState: 'starting',
   backend: null,
   phase: 'idle',

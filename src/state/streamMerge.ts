@@ -1,8 +1,9 @@
 /**
- * Pure updates of streamed run records. The session store queues worker messages and
- * applies them here in one batch per flush, so React sees at most ~10 updates a second.
+ * Pure updates of streamed run records. streamFlush.ts queues worker messages and applies
+ * them here in one batch per flush, so React sees at most two updates a second.
  */
 import type { Point, RunEvent, RunRecord, RunStatus } from '../engine/runRecord';
+import type { SessionPhase } from './trainingStore';
 
 export type StreamMessage =
   | { type: 'points'; runId: string; points: Point[] }
@@ -62,8 +63,6 @@ export function applyStream(
   }
   return out ?? (runs as Record<string, RunRecord>);
 }
-
-export type SessionPhase = 'idle' | 'starting' | 'running' | 'paused' | 'finished';
 
 /** The session's phase from its runs' statuses (twins may differ for a moment). */
 export function phaseFromStatuses(statuses: readonly RunStatus[]): SessionPhase {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../engine/config';
 import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
-import { applyStream, mergeEvents, mergePoints, phaseFromStatuses } from './sessionLogic';
 import { buildStartRequest, runLabel } from './startRequest';
+import { applyStream, mergeEvents, mergePoints, phaseFromStatuses } from './streamMerge';
 
 const pt = (step: number, testAcc = 0.5): Point => ({
   step,
