@@ -21,7 +21,12 @@ import {
   type TrainConfig,
   validateConfig,
 } from '../src/engine/config';
-import { setupNodeBackend } from '../src/engine/nodeBackend';
+import {
+  NODE_BACKENDS,
+  type NodeBackendName,
+  nodeGpuAdapter,
+  setupNodeBackend,
+} from '../src/engine/nodeBackend';
 import type { Point } from '../src/engine/runRecord';
 import { TrainingSession } from '../src/engine/session';
 
@@ -50,7 +55,8 @@ const HELP = `Usage: npm run train -- [options]
   --crop-padding N      padding of the random crop (default 4 for cifar10, 2 otherwise)
   --flip on|off         horizontal flip when augmenting (default: on for cifar10)
   --label-noise F       fraction of training labels replaced by another class (0–0.8)
-  --backend wasm|cpu    (default wasm)
+  --backend wasm|cpu|webgpu  (default wasm; webgpu: Dawn's Node binding on a Vulkan GPU,
+                        or SwiftShader with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
   --out FILE            write the run record (JSON)
   --quiet               no progress bar
 `;
@@ -189,15 +195,19 @@ try {
   fail((e as Error).message);
 }
 if (config.maxSteps < 1) fail('--steps must be at least 1');
-if (a.backend !== 'wasm' && a.backend !== 'cpu')
-  fail(`--backend must be wasm or cpu, got "${a.backend}"`);
+if (!NODE_BACKENDS.includes(a.backend as NodeBackendName))
+  fail(`--backend must be ${NODE_BACKENDS.join(', ')}, got "${a.backend}"`);
 
 const dataDir = a['data-dir'] ?? cacheDir(dataset);
 const files = await readDatasetDir(dataset, dataDir).catch((e: Error) => fail(e.message));
 const data = await parseDatasetFiles({ id: dataset, files, carve: a.carve }).catch((e: Error) =>
   fail(`${e.message}${'hint' in e && e.hint ? `\n  ${e.hint}` : ''}`),
 );
-const backend = await setupNodeBackend(a.backend);
+const backend = await setupNodeBackend(a.backend as NodeBackendName).catch((e: Error) =>
+  fail(e.message),
+);
+const adapter = nodeGpuAdapter();
+if (adapter && !a.quiet) process.stderr.write(`webgpu adapter: ${adapter}\n`);
 
 const tty = process.stderr.isTTY && !a.quiet;
 let last: Point | null = null;
@@ -223,7 +233,12 @@ const session = new TrainingSession({
   names: [runName(config)],
   config,
   data,
-  environment: { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version.tfjs },
+  environment: {
+    backend,
+    ...(adapter ? { adapter } : {}),
+    runtime: `node ${process.version}`,
+    tfjsVersion: tf.version.tfjs,
+  },
   // setImmediate lets Ctrl-C and stderr writes through between steps.
   yieldToHost: () => new Promise((r) => setImmediate(r)),
   listener: {

@@ -2,6 +2,7 @@
  * Runs in a real browser page (served from source by the dev server): the median bandwidth and
  * the matching loss with its written-out gradient on each GPU backend (webgpu, webgl), against
  * a CPU reference computed in the same page. Results go to `window.kernelCheck` for the spec.
+ * Node runs the same checks on Dawn's WebGPU (test/nodeWebGpu.test.ts).
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
@@ -341,32 +342,36 @@ async function elementwise(): Promise<Record<string, number[]>> {
   return result;
 }
 
+/** Every check above on one backend (made active here); `error` where it did not run. */
+export async function checkBackend(backend: string): Promise<Record<string, unknown>> {
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error('not available');
+    await tf.ready();
+    const before = tf.memory().numTensors;
+    const result: Record<string, unknown> = {
+      kernel: hasMedianKernel(128),
+      matchingKernels: hasMatchingKernels(),
+      programChoices: onEmulatedWebGpu(),
+      emulatedWebGl: onEmulatedWebGl(),
+      medians: await medians(),
+      matching: { ...(await matching()), ...(await wholeModel()) },
+      guard: await guard(),
+      directConvs: await directConvs(),
+      filterGradients: await filterGradients(),
+      elementwise: await elementwise(),
+    };
+    clearMatchingCache();
+    return { ...result, leaked: tf.memory().numTensors - before };
+  } catch (e) {
+    return { error: String(e) };
+  }
+}
+
 async function main() {
   const result: Record<string, unknown> = {};
-  for (const backend of ['cpu', 'webgpu', 'webgl']) {
-    try {
-      if (!(await tf.setBackend(backend))) throw new Error('not available');
-      await tf.ready();
-      const before = tf.memory().numTensors;
-      result[backend] = {
-        kernel: hasMedianKernel(128),
-        matchingKernels: hasMatchingKernels(),
-        programChoices: onEmulatedWebGpu(),
-        emulatedWebGl: onEmulatedWebGl(),
-        medians: await medians(),
-        matching: { ...(await matching()), ...(await wholeModel()) },
-        guard: await guard(),
-        directConvs: await directConvs(),
-        filterGradients: await filterGradients(),
-        elementwise: await elementwise(),
-      };
-      clearMatchingCache();
-      Object.assign(result[backend] as object, { leaked: tf.memory().numTensors - before });
-    } catch (e) {
-      result[backend] = { error: String(e) };
-    }
-  }
+  for (const backend of ['cpu', 'webgpu', 'webgl']) result[backend] = await checkBackend(backend);
   (window as unknown as { kernelCheck: unknown }).kernelCheck = result;
 }
 
-void main();
+// In the page; Node's WebGPU test (test/nodeWebGpu.test.ts) imports checkBackend only.
+if (typeof window !== 'undefined') void main();

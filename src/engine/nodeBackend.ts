@@ -1,13 +1,15 @@
 /**
- * tfjs backend setup for Node (CLI, unit tests, benchmarks). No DOM and no Node imports, so
- * it also type-checks with the app's tsconfig; the browser worker uses `setupWasmBackend`.
+ * tfjs backend setup for Node (CLI, unit tests, benchmarks); the browser worker uses
+ * `setupWasmBackend`. Node only (WebGPU comes from Dawn's binding, nodeWebGpu.ts): excluded
+ * from the app's tsconfig.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmGradientKernels, setupWasmBackend } from './wasmGradients';
 
 export { registerWasmGradientKernels, setupWasmBackend };
 
-export type NodeBackendName = 'wasm' | 'cpu';
+export type NodeBackendName = 'wasm' | 'cpu' | 'webgpu';
+export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
 
 /**
  * file: URL of the folder holding the .wasm binaries (ends in '/'). Emscripten's Node loader
@@ -27,11 +29,24 @@ export function wasmBinaryFolder(): string {
 /**
  * Makes `name` the active tfjs backend in Node and returns its name. 'wasm' (the default)
  * loads the binaries from node_modules and registers the missing gradient kernels, so that
- * CNNs train ~10-100x faster than on 'cpu'.
+ * CNNs train ~10-100x faster than on 'cpu'. 'webgpu' runs on the first adapter Dawn offers
+ * (`nodeGpuAdapter()` names it) and throws, saying why, where there is none.
  */
 export async function setupNodeBackend(name: NodeBackendName = 'wasm'): Promise<string> {
   if (name === 'wasm') return setupWasmBackend(wasmBinaryFolder());
+  if (name === 'webgpu') {
+    const { setupNodeWebGpu } = await import('./nodeWebGpu');
+    gpuAdapter = (await setupNodeWebGpu()).name;
+    return tf.getBackend();
+  }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' failed to start`);
   await tf.ready();
   return tf.getBackend();
+}
+
+let gpuAdapter: string | undefined;
+
+/** The WebGPU adapter setupNodeBackend('webgpu') started on (for run records), if any. */
+export function nodeGpuAdapter(): string | undefined {
+  return tf.getBackend() === 'webgpu' ? gpuAdapter : undefined;
 }

@@ -1,0 +1,139 @@
+/**
+ * What the kernel checks of e2e/pages/kernels.ts must show, shared by the browser spec
+ * (kernels.spec.ts: WebGPU and WebGL in Chromium) and the Node one (test/nodeWebGpu.test.ts:
+ * WebGPU on Dawn). Each takes the runner's own `expect` (Playwright's or Vitest's).
+ */
+
+export interface BackendCheck {
+  error?: string;
+  kernel: boolean;
+  matchingKernels: boolean;
+  programChoices: boolean;
+  emulatedWebGl: boolean;
+  directConvs: Array<{ name: string; error: number }>;
+  filterGradients: Array<{ cin: number; byTaps: boolean; error: number }>;
+  elementwise: Record<string, number[]>;
+  medians: Array<{ name: string; got: number; want: number }>;
+  matching: Record<string, number[]>;
+  leaked: number;
+  guard: {
+    afterFinite: number[];
+    lastAfterFinite: number[];
+    afterSecond: number[];
+    afterInfinite: number[];
+    healthy: number[];
+  };
+}
+
+interface Matchers {
+  toBe(v: unknown): void;
+  toEqual(v: unknown): void;
+  toBeLessThan(n: number): void;
+  toBeUndefined(): void;
+  toBeCloseTo(n: number, digits?: number): void;
+}
+export type Expect = (actual: unknown, message?: string) => Matchers;
+
+/** The cpu backend's run: it ran, with the engine's kernels, and is a sound reference. */
+export function expectCpuReference(expect: Expect, cpu: BackendCheck): void {
+  expect(cpu.error).toBeUndefined();
+  expect(cpu.kernel).toBe(true);
+  expect(cpu.matchingKernels).toBe(true);
+  // A class present in S1 only gets zero gradient rows.
+  const dH1 = cpu.matching['biased dH1']!;
+  for (let row = 4; row < 24; row += 5) {
+    for (let k = 0; k < 6; k++) expect(Math.abs(dH1[row * 6 + k]!)).toBe(0);
+  }
+}
+
+/**
+ * A GPU backend against the cpu run. `emulated`: whether the WebGPU adapter is a CPU emulation
+ * (SwiftShader), for which the engine picks programs of its own (programChoices.ts).
+ */
+export function expectGpuAgrees(
+  expect: Expect,
+  cpu: BackendCheck,
+  r: BackendCheck,
+  backend: 'webgpu' | 'webgl',
+  emulatedWebGpu: boolean,
+): void {
+  expect(r.error, `${backend} did not run`).toBeUndefined();
+  expect(r.kernel, `${backend}: our median kernel registered?`).toBe(backend === 'webgpu');
+  // The matching loss: our kernels (matchingKernels.ts) on emulated WebGPU, tfjs ops elsewhere;
+  // both against the cpu backend's loops below (Match_c, σ, gradients, the whole model).
+  const ours = backend === 'webgpu' && emulatedWebGpu;
+  expect(r.matchingKernels, `${backend}: matching kernels`).toBe(ours);
+  expect(r.programChoices, `${backend}: program choices`).toBe(ours);
+  // Our direct convolution against tfjs's on WebGPU (6 cases; none elsewhere).
+  expect(r.directConvs.length, `${backend}: direct convolution cases`).toBe(
+    backend === 'webgpu' ? 6 : 0,
+  );
+  for (const c of r.directConvs) {
+    expect(c.error, `${backend} direct convolution, ${c.name}`).toBeLessThan(1e-5);
+  }
+  // The filter gradient: per-tap products from 8 input channels on SwiftShader WebGL and from
+  // 32 on SwiftShader WebGPU, tfjs's program below and on real GPUs (WebGL is whatever
+  // Chromium picked: the page says which).
+  const emulated = backend === 'webgl' ? r.emulatedWebGl : r.programChoices;
+  const byTaps = backend === 'webgl' ? [false, true, true] : [false, false, true];
+  expect(
+    r.filterGradients.map((f) => f.byTaps),
+    `${backend}: per-tap filter gradients`,
+  ).toEqual(emulated ? byTaps : [false, false, false]);
+  for (const f of r.filterGradients) {
+    expect(f.error, `${backend} filter gradient, ${f.cin} input channels`).toBeLessThan(1e-5);
+  }
+  for (const m of r.medians) {
+    // The same float32 distances, sorted: the exact same median (CPU and GPU sort agree).
+    expect(m.got, `${backend} median, ${m.name}`).toBe(m.want);
+  }
+  expect(r.leaked, `${backend} tensors left`).toBe(0);
+  for (const [key, want] of Object.entries(cpu.matching)) {
+    const got = r.matching[key]!;
+    expect(got.length, `${backend} ${key}`).toBe(want.length);
+    const scale = Math.max(1e-6, ...want.map(Math.abs));
+    const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
+    expect(worst / scale, `${backend} ${key} vs cpu`).toBeLessThan(1e-3);
+  }
+}
+
+/**
+ * Exact values on any backend: the engine's elementwise kernels (p − 0.5·(0.5v + g); the flag
+ * at 0 leaves v and p as they are; the ReLU backward keeps NaN and ±∞ as dy·step(y)), the
+ * bias-gradient sum, and the guard ([1, 2, 3] − 0.5·1 after a finite step, the 12th tensor
+ * 1…14 all moved, then v = 0.9·1 + 1 = 1.9 and p − 0.5·1.9; unchanged after a step with one
+ * ∞ gradient entry).
+ */
+export function expectExactKernels(expect: Expect, r: BackendCheck, backend: string): void {
+  const e = r.elementwise;
+  expect(e.candidate, `${backend} SGD candidate`).toEqual([0.375, 1.625, 3.75, 3.875, 4.25]);
+  expect(e['velocity ok'], `${backend} velocity`).toEqual([1.25, 0.75, -1.5, 0.25, 1.5]);
+  expect(e['velocity refused'], `${backend} velocity, refused`).toEqual([0.5, -0.5, 1, 0, 2]);
+  expect(e['select ok'], `${backend} select`).toEqual([1, 2, 3, 4, 5]);
+  expect(e['select refused'], `${backend} select, refused`).toEqual([1, 1, -2, 0.25, 0.5]);
+  expect(e['relu backward']!.map(String), `${backend} ReLU backward`).toEqual([
+    '2',
+    '0',
+    'NaN',
+    'NaN',
+    '-Infinity',
+    '0',
+  ]);
+  // The bias-gradient sum (average pools on SwiftShader GPUs): exact, and non-finite where a
+  // NaN or ∞ sits (the step guard's signal).
+  const [finite, withNaN, withInf] = e['channel sum']!;
+  expect(finite, `${backend} channel sum`).toBe(36);
+  expect(Number.isFinite(withNaN), `${backend} channel sum with a NaN`).toBe(false);
+  expect(withInf, `${backend} channel sum with ∞`).toBe(Number.POSITIVE_INFINITY);
+  const g = r.guard;
+  expect(g.afterFinite, `${backend} guard, finite step`).toEqual([0.5, 1.5, 2.5]);
+  expect(g.lastAfterFinite, `${backend} guard, 12th tensor`).toEqual(
+    Array.from({ length: 14 }, (_, i) => i + 0.5),
+  );
+  const second = [-0.45, 0.55, 1.55];
+  g.afterSecond.forEach((v, i) => {
+    expect(v, `${backend} guard, second step`).toBeCloseTo(second[i]!, 5);
+  });
+  expect(g.afterInfinite, `${backend} guard, ∞ step`).toEqual(g.afterSecond);
+  expect(g.healthy, `${backend} health flag`).toEqual([1, 0]);
+}
