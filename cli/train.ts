@@ -7,13 +7,15 @@
  * Progress on stderr, a one-line summary at the end, the run record (same JSON schema the UI
  * exports) in --out.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { cacheDir } from '../server/cache';
 import type { DatasetId } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
+import { type Checkpoint, resumeSetup } from '../src/engine/checkpoint';
+import { decodeCheckpointFile, encodeCheckpointFile } from '../src/engine/checkpointFile';
 import {
   augmentationDefaults,
   DATASET_IDS,
@@ -42,7 +44,7 @@ const HELP = `Usage: npm run train -- [options]
   --estimator biased|unbiased   MMD estimator (default biased, the paper's)
   --warmup N            vanilla steps before λ applies (default 200)
   --model tiny|small|resnet     (default small)
-  --steps N             (default 300)
+  --steps N             (default 300; with --resume: train on to step N)
   --eval-every N        (default 50)      --eval-size N   (default 2000)
   --batch-size N        m1 (default 64)   --batch-size2 N  m2 (default = m1)
   --lr X  --momentum X  --optimizer sgd|adam  --seed N
@@ -58,6 +60,10 @@ const HELP = `Usage: npm run train -- [options]
   --backend wasm|cpu|webgpu  (default wasm; webgpu: Dawn's Node binding on a Vulkan GPU,
                         or SwiftShader with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)
   --out FILE            write the run record (JSON)
+  --checkpoint FILE     keep a checkpoint there (weights, optimizer, batch streams), replaced
+                        at every eval step and on Ctrl-C
+  --resume FILE         continue the run of a checkpoint (the CLI's, or the app's "Export with
+                        weights" file): its settings and its batch sequence; --data-dir as usual
   --quiet               no progress bar
 `;
 
@@ -90,7 +96,7 @@ const parsed = (() => {
         estimator: { type: 'string' },
         warmup: { type: 'string' },
         model: { type: 'string' },
-        steps: { type: 'string', default: '300' },
+        steps: { type: 'string' },
         'eval-every': { type: 'string' },
         'eval-size': { type: 'string' },
         'batch-size': { type: 'string' },
@@ -101,6 +107,8 @@ const parsed = (() => {
         seed: { type: 'string' },
         backend: { type: 'string', default: 'wasm' },
         out: { type: 'string' },
+        checkpoint: { type: 'string' },
+        resume: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -148,6 +156,22 @@ const list = (name: string, v: string | undefined) => {
   });
 };
 
+/** The checkpoint of --resume: a CLI checkpoint, or a bundle exported with weights. */
+const resumeFrom: Checkpoint | null = (() => {
+  if (!a.resume) return null;
+  try {
+    const json = JSON.parse(readFileSync(a.resume, 'utf8'));
+    return decodeCheckpointFile(json?.checkpoint ?? json);
+  } catch (e) {
+    fail(`--resume ${a.resume}: ${(e as Error).message}`);
+  }
+})();
+if (resumeFrom) {
+  if (resumeFrom.sides.length > 1) fail('--resume: a twin pair resumes in the app, not here');
+  a.dataset = resumeFrom.sides[0].record.config.dataset;
+  a.carve = resumeFrom.sides[0].record.data.split === 'carved';
+}
+
 if (!(DATASET_IDS as readonly string[]).includes(a.dataset)) {
   fail(`unknown dataset "${a.dataset}": use ${DATASET_IDS.join(', ')}`);
 }
@@ -162,7 +186,7 @@ const raw: Record<string, unknown> = {
   lambda: num('lambda', a.lambda) ?? PAPER_LAMBDA[dataset],
   estimator: a.estimator ?? DEFAULT_CONFIG.estimator,
   warmup: num('warmup', a.warmup) ?? DEFAULT_CONFIG.warmup,
-  maxSteps: num('steps', a.steps),
+  maxSteps: num('steps', a.steps) ?? 300,
   evalEvery: num('eval-every', a['eval-every']) ?? DEFAULT_CONFIG.evalEvery,
   evalSize: num('eval-size', a['eval-size']) ?? DEFAULT_CONFIG.evalSize,
   batchSize,
@@ -189,8 +213,17 @@ const raw: Record<string, unknown> = {
 };
 let config: TrainConfig;
 try {
-  // Refuse bad settings before loading anything.
-  config = validateConfig(raw);
+  // Refuse bad settings before loading anything. A resumed run keeps its own.
+  config = validateConfig(resumeFrom ? resumeSetup(resumeFrom).config : raw);
+  // --steps on --resume trains on to that step (same points as one longer run, but for a
+  // cosine schedule, whose shape is drawn over maxSteps).
+  if (resumeFrom && a.steps !== undefined) {
+    if (config.lrSchedule === 'cosine')
+      fail('--steps cannot change with --resume under a cosine schedule');
+    config = validateConfig({ ...config, maxSteps: num('steps', a.steps) });
+    resumeFrom.sides[0].record.config.maxSteps = config.maxSteps;
+    resumeFrom.sides[0].scalars.config.maxSteps = config.maxSteps;
+  }
 } catch (e) {
   fail((e as Error).message);
 }
@@ -227,36 +260,61 @@ function runName(c: TrainConfig): string {
   return parts.join(' ');
 }
 
+/** Written beside, then renamed over: a reader never sees half a checkpoint. */
+function writeCheckpoint(c: Checkpoint) {
+  if (!a.checkpoint) return;
+  const tmp = `${a.checkpoint}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(encodeCheckpointFile(c)));
+  renameSync(tmp, a.checkpoint);
+}
+
 const started = performance.now();
-const session = new TrainingSession({
-  runIds: [`cli-${Date.now().toString(36)}`],
-  names: [runName(config)],
-  config,
-  data,
-  environment: {
-    backend,
-    ...(adapter ? { adapter } : {}),
-    runtime: `node ${process.version}`,
-    tfjsVersion: tf.version.tfjs,
-  },
-  // setImmediate lets Ctrl-C and stderr writes through between steps.
-  yieldToHost: () => new Promise((r) => setImmediate(r)),
-  listener: {
-    onPoint: (_id, p) => {
-      last = p;
-      if (tty) process.stderr.write(`\r${bar(p.step)}`);
-      else if (!a.quiet) process.stderr.write(`${bar(p.step)}\n`);
-    },
-    onEvents: (_id, events) => {
-      for (const e of events) {
-        if (e.kind === 'change') continue;
-        process.stderr.write(
-          `${tty ? '\n' : ''}[step ${e.step}] ${e.kind}${'detail' in e ? `: ${e.detail}` : ''}\n`,
-        );
-      }
-    },
-  },
-});
+const setup = resumeFrom ? resumeSetup(resumeFrom) : null;
+const session = (() => {
+  try {
+    return new TrainingSession({
+      runIds: setup?.runIds ?? [`cli-${Date.now().toString(36)}`],
+      names: setup?.names ?? [runName(config)],
+      config,
+      resumeFrom: resumeFrom
+        ? { checkpoint: resumeFrom, reason: `--resume ${a.resume}` }
+        : undefined,
+      data,
+      environment: {
+        backend,
+        ...(adapter ? { adapter } : {}),
+        runtime: `node ${process.version}`,
+        tfjsVersion: tf.version.tfjs,
+      },
+      // setImmediate lets Ctrl-C and stderr writes through between steps.
+      yieldToHost: () => new Promise((r) => setImmediate(r)),
+      listener: {
+        onPoint: (_id, p) => {
+          last = p;
+          if (tty) process.stderr.write(`\r${bar(p.step)}`);
+          else if (!a.quiet) process.stderr.write(`${bar(p.step)}\n`);
+        },
+        ...(a.checkpoint
+          ? {
+              onCheckpoint: writeCheckpoint,
+              onCheckpointError: (e: Error) =>
+                process.stderr.write(`${tty ? '\n' : ''}checkpoint not written: ${e.message}\n`),
+            }
+          : {}),
+        onEvents: (_id, events) => {
+          for (const e of events) {
+            if (e.kind === 'change') continue;
+            process.stderr.write(
+              `${tty ? '\n' : ''}[step ${e.step}] ${e.kind}${'detail' in e ? `: ${e.detail}` : ''}\n`,
+            );
+          }
+        },
+      },
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+})();
 process.on('SIGINT', () => session.stop());
 const [record] = await session.run();
 session.dispose();

@@ -33,25 +33,50 @@ export function disposeBatch(b: Batch): void {
   else tf.dispose([b.x1, b.y1, b.x2, b.y2]);
 }
 
+/** Where an index stream stands: enough to rebuild it exactly (see `IndexStream.restore`). */
+export interface StreamPosition {
+  /** The generator's state before it drew the current epoch's permutation. */
+  permRng: number;
+  /** The next index to hand out in that permutation. */
+  pos: number;
+}
+
 /** An endless stream of shuffled batch indices, one epoch after another. */
 class IndexStream {
   private perm: Int32Array;
   private pos = 0;
+  private permRng: number;
   constructor(
     private readonly n: number,
     private readonly batch: number,
     private readonly rng: Rng,
   ) {
+    this.permRng = rng.state;
     this.perm = rng.permutation(n);
   }
   next(): Int32Array {
     if (this.pos + this.batch > this.n) {
+      this.permRng = this.rng.state;
       this.perm = this.rng.permutation(this.n);
       this.pos = 0;
     }
     const out = this.perm.subarray(this.pos, this.pos + this.batch);
     this.pos += this.batch;
     return out;
+  }
+  /** The position, without the permutation itself (it is redrawn from `permRng`). */
+  get position(): StreamPosition {
+    return { permRng: this.permRng, pos: this.pos };
+  }
+  /** Redraws the epoch's permutation from its generator state and moves to `p.pos`. */
+  restore(p: StreamPosition): void {
+    if (!Number.isInteger(p.pos) || p.pos < 0 || p.pos > this.n) {
+      throw new RangeError(`A batch stream position of ${p.pos} is outside 0..${this.n}`);
+    }
+    this.rng.state = p.permRng;
+    this.permRng = p.permRng;
+    this.perm = this.rng.permutation(this.n);
+    this.pos = p.pos;
   }
 }
 
@@ -146,6 +171,16 @@ class SampledBatch implements Batch {
   }
 }
 
+/** Everything the sampler's future batches depend on (checkpoints restore it). */
+export interface SamplerState {
+  s1: StreamPosition;
+  s2: StreamPosition;
+  /** Generator states of the augmentation streams of S1 and S2. */
+  aug1: number;
+  aug2: number;
+  drawn: number;
+}
+
 /** What the training batches add to the raw images (both off unless set). */
 export interface SamplerOptions {
   augment?: AugmentSettings | null;
@@ -196,6 +231,26 @@ export class BatchSampler {
   /** Epochs of S1 seen so far. */
   get epoch(): number {
     return this.drawn / this.train.count;
+  }
+
+  /** The stream positions (the label noise is fixed by the seed at construction). */
+  get state(): SamplerState {
+    return {
+      s1: this.s1.position,
+      s2: this.s2.position,
+      aug1: this.aug1.state,
+      aug2: this.aug2.state,
+      drawn: this.drawn,
+    };
+  }
+
+  /** Puts the streams where `state` says: the next batch is the one that came next then. */
+  restore(state: SamplerState): void {
+    this.s1.restore(state.s1);
+    this.s2.restore(state.s2);
+    this.aug1.state = state.aug1;
+    this.aug2.state = state.aug2;
+    this.drawn = state.drawn;
   }
 
   next(): Batch {

@@ -42,6 +42,15 @@ export class GuardedOptimizer {
     this.slots = params.map((p) => Array.from({ length: nSlots }, () => v(() => tf.zerosLike(p))));
   }
 
+  /**
+   * Everything the next updates depend on besides the parameters, the learning rate and the
+   * weight decay (both set from the settings): the slots (momentum, or Adam's two moments),
+   * Adam's step counter, the health flag and the finite-step count. Fixed order (checkpoints).
+   */
+  get stateVariables(): tf.Variable[] {
+    return [...this.slots.flat(), this.t, this.healthy, this.finiteSteps];
+  }
+
   setLearningRate(lr: number): void {
     tf.tidy(() => this.lr.assign(tf.scalar(lr)));
   }

@@ -55,6 +55,8 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('diverged'), step: z.number().int(), detail: z.string() }),
   z.object({ kind: z.literal('device-lost'), step: z.number().int(), detail: z.string() }),
   z.object({ kind: z.literal('error'), step: z.number().int(), detail: z.string() }),
+  /** Continued from a checkpoint taken at `step` (reload, device loss, crash, stop; checkpoint.ts). */
+  z.object({ kind: z.literal('resumed'), step: z.number().int(), detail: z.string() }),
 ]);
 export type RunEvent = z.infer<typeof eventSchema>;
 

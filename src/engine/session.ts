@@ -6,6 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplits } from '../data/dataset';
 import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
+import {
+  type Checkpoint,
+  captureCheckpoint,
+  checkFits,
+  checkSameData,
+  resumedEvent,
+  splitValues,
+} from './checkpoint';
 import { type LivePatch, type TrainConfig, validateConfig } from './config';
 import { clearMatchingCache } from './matching';
 import { ModelError } from './models';
@@ -17,6 +25,9 @@ export interface SessionListener {
   onEvents?(runId: string, events: RunEvent[]): void;
   onStatus?(runId: string, status: RunStatus, step: number): void;
   onSpeed?(s: { stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }): void;
+  /** A checkpoint was read (eval steps, pause, stop, `requestCheckpoint`): given → checkpoints on. */
+  onCheckpoint?(checkpoint: Checkpoint): void;
+  onCheckpointError?(error: Error): void;
 }
 
 export interface SessionOptions {
@@ -32,6 +43,11 @@ export interface SessionOptions {
   yieldToHost?: () => Promise<void>;
   /** Sweep membership of each side's run (same order as runIds). */
   sweeps?: SweepInfo[];
+  /**
+   * Continue from this checkpoint (its settings must be the ones above: `resumeSetup`);
+   * `reason` goes into the run record's 'resumed' event.
+   */
+  resumeFrom?: { checkpoint: Checkpoint; reason: string };
 }
 
 /**
@@ -106,6 +122,12 @@ export class TrainingSession {
   private startedAt = 0;
   private intervalStart = 0;
   private stepsInInterval = 0;
+  /** The run's wall clock before this session (a resumed run carries on from its checkpoint). */
+  private wallOffset = 0;
+  private checkpointRequested = false;
+  private checkpointStep = -1;
+  private readonly pendingCheckpoints = new Set<Promise<void>>();
+  private readonly backend: string;
   step = 0;
 
   constructor(opts: SessionOptions) {
@@ -155,6 +177,52 @@ export class TrainingSession {
         }),
       );
     });
+    this.backend = opts.environment.backend;
+    if (opts.resumeFrom) this.restore(opts.resumeFrom.checkpoint, opts.resumeFrom.reason, data);
+  }
+
+  /** Puts every side and the sampler where the checkpoint left them. */
+  private restore(ckpt: Checkpoint, reason: string, data: DatasetSplits): void {
+    checkSameData(ckpt, data);
+    checkFits(ckpt, this.trainers);
+    const values = splitValues(ckpt);
+    this.sampler.restore(ckpt.sampler);
+    const event = resumedEvent(ckpt, reason, this.backend);
+    this.trainers.forEach((t, i) => {
+      const side = ckpt.sides[i];
+      t.restoreState(side.scalars, values[i], side.record);
+      if (t.active) t.record.status = 'running';
+      t.record.events.push(event);
+      t.record.environment = { ...t.record.environment, backend: this.backend };
+    });
+    this.step = ckpt.step;
+    this.checkpointStep = ckpt.step;
+    this.wallOffset = ckpt.wallMs;
+  }
+
+  /** Asks for a checkpoint at the next point between steps (e.g. the page is closing). */
+  requestCheckpoint(): void {
+    this.checkpointRequested = true;
+    this.wakeUp();
+  }
+
+  /** Reads a checkpoint now (between steps only); the read runs while training goes on. */
+  private takeCheckpoint(): void {
+    this.checkpointRequested = false;
+    const { onCheckpoint, onCheckpointError } = this.listener;
+    if (!onCheckpoint || !this.trainers.some((t) => t.active)) return;
+    this.checkpointStep = this.step;
+    const p = captureCheckpoint({
+      step: this.step,
+      wallMs: performance.now() - this.startedAt,
+      backend: this.backend,
+      sampler: this.sampler.state,
+      trainers: this.trainers,
+    })
+      .then(onCheckpoint)
+      .catch((e: unknown) => onCheckpointError?.(e as Error));
+    this.pendingCheckpoints.add(p);
+    void p.finally(() => this.pendingCheckpoints.delete(p));
   }
 
   get records(): RunRecord[] {
@@ -220,12 +288,13 @@ export class TrainingSession {
 
   /** Runs until maxSteps, stop(), or every run has diverged. Returns the final records. */
   async run(): Promise<RunRecord[]> {
-    this.startedAt = performance.now();
-    this.intervalStart = this.startedAt;
+    this.startedAt = performance.now() - this.wallOffset;
+    this.intervalStart = performance.now();
     let batch: Batch | null = null;
     try {
       while (!this.stopRequested && this.trainers.some((t) => t.active)) {
         if (this.maxSteps > 0 && this.step >= this.maxSteps) break;
+        if (this.checkpointRequested) this.takeCheckpoint();
         if (this.paused && this.pendingSingleSteps === 0) {
           await new Promise<void>((r) => {
             this.wake = r;
@@ -245,10 +314,14 @@ export class TrainingSession {
         const last = this.maxSteps > 0 && this.step >= this.maxSteps;
         if (this.step % this.config.evalEvery === 0 || last || this.paused) {
           await this.evaluateAll(batch);
+          this.takeCheckpoint();
         } else {
           await this.yieldToHost();
         }
       }
+      // Stopped between eval steps (or asked while waiting): keep the steps since.
+      if (this.step !== this.checkpointStep || this.checkpointRequested) this.takeCheckpoint();
+      await Promise.all(this.pendingCheckpoints);
     } finally {
       if (batch) disposeBatch(batch);
     }

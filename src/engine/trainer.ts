@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplits } from '../data/dataset';
 import type { Batch, EvalSet } from './batches';
+import type { TrainerScalars } from './checkpoint';
 import {
   type LivePatch,
   type TrainConfig,
@@ -339,17 +340,57 @@ export class Trainer {
     await this.ceSum.data();
   }
 
+  /**
+   * Every tensor the run's future depends on, in a fixed order (checkpoint.ts): the parameters,
+   * the model's state (batch-norm statistics), the optimizer's state, the center-loss centers
+   * and the train-CE sum since the last point.
+   */
+  get stateVariables(): tf.Variable[] {
+    return [
+      ...this.model.params,
+      ...this.model.state,
+      ...this.optimizer.stateVariables,
+      this.centers,
+      this.ceSum,
+    ];
+  }
+
+  /** What a checkpoint keeps besides the tensors: the live settings and the run's counters. */
+  get scalarState(): TrainerScalars {
+    return {
+      config: { ...this.cfg },
+      step: this.step,
+      stepsSinceEval: this.stepsSinceEval,
+      collapseReported: this.collapseReported,
+      warmupReported: this.warmupReported,
+      active: this.active,
+    };
+  }
+
+  /**
+   * Puts back what `scalarState` and `stateVariables` held (values in that order, sizes checked
+   * by checkpoint.ts). The learning rate and the weight decay follow from the settings.
+   */
+  restoreState(s: TrainerScalars, values: Float32Array[], record: RunRecord): void {
+    const vars = this.stateVariables;
+    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape, 'float32'))));
+    this.cfg = { ...s.config };
+    this.step = s.step;
+    this.stepsSinceEval = s.stepsSinceEval;
+    this.collapseReported = s.collapseReported;
+    this.warmupReported = s.warmupReported;
+    this.active = s.active;
+    this.optimizer.setWeightDecay(this.cfg.weightDecay);
+    this.appliedLr = this.learningRate;
+    this.optimizer.setLearningRate(this.appliedLr);
+    Object.assign(this.record, structuredClone(record));
+  }
+
   /** Parameter values, for snapshots (device-loss recovery) and tests. */
   async readWeights(): Promise<Float32Array[]> {
     return Promise.all(
       [...this.model.params, ...this.model.state].map((p) => p.data() as Promise<Float32Array>),
     );
-  }
-
-  /** Restores parameter values read by `readWeights` (optimizer slots restart at zero). */
-  writeWeights(values: Float32Array[]): void {
-    const vars = [...this.model.params, ...this.model.state];
-    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape))));
   }
 
   dispose(): void {

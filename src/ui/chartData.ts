@@ -207,6 +207,8 @@ export function eventLabel(e: RunEvent): string {
       return 'device lost';
     case 'error':
       return 'error';
+    case 'resumed':
+      return 'resumed';
   }
 }
 
