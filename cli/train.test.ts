@@ -71,7 +71,16 @@ describe('npm run train --checkpoint / --resume', () => {
     expect(r2.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(ckpt, 'utf8')).step).toBe(10);
     // Only the checkpoint's own settings count: no --dataset or --model needed.
-    const r3 = await train(['--data-dir', dir, '--resume', ckpt, '--steps', '20', '--out', resumed]);
+    const r3 = await train([
+      '--data-dir',
+      dir,
+      '--resume',
+      ckpt,
+      '--steps',
+      '20',
+      '--out',
+      resumed,
+    ]);
     expect(r3.code).toBe(0);
     const a = read(full);
     const b = read(resumed);
