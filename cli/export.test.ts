@@ -9,7 +9,7 @@ import { looksLikeUrl, main, TRAIN_PY } from './export';
 
 const run = (id: string, name: string): RunRecord => ({
   schema: 'itra-playground/run',
-  version: 2,
+  version: 3,
   id,
   name,
   createdAt: '2026-12-01T10:00:00.000Z',

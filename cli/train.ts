@@ -46,6 +46,9 @@ const HELP = `Usage: npm run train -- [options]
   --model tiny|small|resnet     (default small)
   --steps N             (default 300; with --resume: train on to step N)
   --eval-every N        (default 50)      --eval-size N   (default 2000)
+  --embed-size N        images of the class-balanced embedding subset projected at each eval
+                        step (confusion, per-class accuracy and intra-class distance, PCA
+                        frames in the record; default 500, at most 2000, 0 = off)
   --batch-size N        m1 (default 64)   --batch-size2 N  m2 (default = m1)
   --lr X  --momentum X  --optimizer sgd|adam  --seed N
   --weight-decay X      L2 (SGD: added to the gradient; Adam: decoupled, AdamW) (default 0)
@@ -99,6 +102,7 @@ const parsed = (() => {
         steps: { type: 'string' },
         'eval-every': { type: 'string' },
         'eval-size': { type: 'string' },
+        'embed-size': { type: 'string' },
         'batch-size': { type: 'string' },
         'batch-size2': { type: 'string' },
         lr: { type: 'string' },
@@ -189,6 +193,7 @@ const raw: Record<string, unknown> = {
   maxSteps: num('steps', a.steps) ?? 300,
   evalEvery: num('eval-every', a['eval-every']) ?? DEFAULT_CONFIG.evalEvery,
   evalSize: num('eval-size', a['eval-size']) ?? DEFAULT_CONFIG.evalSize,
+  embedSize: num('embed-size', a['embed-size']) ?? DEFAULT_CONFIG.embedSize,
   batchSize,
   batchSize2: num('batch-size2', a['batch-size2']) ?? batchSize,
   lr: num('lr', a.lr) ?? DEFAULT_CONFIG.lr,
@@ -327,6 +332,7 @@ process.stdout.write(
   `${record.name} [${backend}${data.split === 'carved' ? ', carved split' : ''}]: ${record.status} after ${record.steps} steps · ` +
     `test acc ${f(p?.testAcc == null ? null : p.testAcc * 100, 2)}% · test CE ${f(p?.testCE)} · intra-class dist ${f(p?.intraDist)} · ` +
     `Gini ${f(p?.gini, 4)} · KL ${f(p?.kl, 4)} · ` +
+    (p?.silhouette !== undefined ? `silhouette ${f(p.silhouette)} · ` : '') +
     `${msPerStep.toFixed(0)} ms/step${a.out ? ` → ${a.out}` : ''}\n`,
 );
 process.exit(record.status === 'diverged' ? 1 : 0);

@@ -54,6 +54,12 @@ export const trainConfigSchema = z.object({
   evalEvery: positiveInt('eval interval'),
   /** Size of the fixed, seeded test subset evaluated at each eval step (capped at the test split). */
   evalSize: positiveInt('eval size'),
+  /** Images of the class-balanced embedding subset projected at each eval step (0 = views off). */
+  embedSize: z
+    .number()
+    .int('embedding size must be a whole number')
+    .min(0, 'embedding size must be ≥ 0')
+    .max(2000, 'embedding size must be ≤ 2000'),
   /** ε of label smoothing. */
   labelSmoothing: z.number().min(0).max(1),
   /** λ_c of center loss. */
@@ -121,6 +127,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   seed: 1,
   evalEvery: 50,
   evalSize: 2000,
+  embedSize: 500,
   labelSmoothing: 0.1,
   centerLambda: 0.1,
   centerAlpha: 0.5,

@@ -70,4 +70,34 @@ describe('run files of version 1', () => {
     const damaged = { ...v1, points: [{ ...v1.points[0], testAcc: 'high' }] };
     expect(() => parseRunFile(JSON.stringify(damaged))).toThrow(/points\.0\.testAcc/);
   });
+
+  it('migrates to version 3 with no embedding recorded (embedSize 0, no views fields)', () => {
+    const [r] = parseRunFile(v1Text);
+    expect(r!.config.embedSize).toBe(0);
+    expect(r!.embeddings).toBeUndefined();
+    expect(r!.embedSubset).toBeUndefined();
+    expect(r!.points.every((p) => p.confusion === undefined)).toBe(true);
+  });
+});
+
+describe('run files of version 2', () => {
+  /** A version-2 record: the version-1 fixture as schema 2 wrote it (no embedSize). */
+  const v2 = (() => {
+    const [r] = parseRunFile(v1Text);
+    const { embedSize: _e, ...config } = r!.config;
+    return { ...r!, version: 2, config };
+  })();
+
+  it('the current schema refuses it as it is', () => {
+    expect(runRecordSchema.safeParse(v2).success).toBe(false);
+  });
+
+  it('imports as the current version with the views off, alone or in a bundle', () => {
+    const [r] = parseRunFile(JSON.stringify(v2));
+    expect(r!.version).toBe(RUN_SCHEMA_VERSION);
+    expect(r!.config.embedSize).toBe(0);
+    expect(runRecordSchema.safeParse(r).success).toBe(true);
+    const bundle = { ...makeBundle([]), version: 2, runs: [v2] };
+    expect(parseRunFile(JSON.stringify(bundle))[0]).toEqual(r);
+  });
 });

@@ -26,9 +26,24 @@ export const VERSION_1_SETTINGS = {
   labelNoise: 0,
 } as const;
 
-/** One version-1 record as version 2; anything else is returned unchanged. */
+/**
+ * Version 2 had no feature views: its runs projected nothing (embedSize 0), and their points
+ * and records lack the version-3 fields, which are optional ("no embedding recorded").
+ */
+function fromVersion2(record: Json): Json {
+  const config = isObject(record.config) ? { embedSize: 0, ...record.config } : record.config;
+  return { ...record, version: 3, config };
+}
+
+/** One version-1 or version-2 record as the current version; anything else is unchanged. */
 export function migrateRecord(record: unknown): unknown {
-  if (!isObject(record) || record.version !== 1) return record;
+  if (!isObject(record)) return record;
+  if (record.version === 1) return fromVersion2(fromVersion1(record));
+  if (record.version === 2) return fromVersion2(record);
+  return record;
+}
+
+function fromVersion1(record: Json): Json {
   const config = isObject(record.config)
     ? { ...VERSION_1_SETTINGS, ...record.config }
     : record.config;
@@ -52,13 +67,13 @@ function migratePoint(p: unknown, record: Json, config: unknown): unknown {
   return { gini: null, kl: null, lr, ...p };
 }
 
-/** A parsed run file (one record or a bundle) with every version-1 part migrated. */
+/** A parsed run file (one record or a bundle) with every version-1 and -2 part migrated. */
 export function migrateRunFile(data: unknown): unknown {
   if (!isObject(data)) return data;
   if (data.schema === 'itra-playground/runs') {
     return {
       ...data,
-      version: data.version === 1 ? 2 : data.version,
+      version: data.version === 1 || data.version === 2 ? 3 : data.version,
       runs: Array.isArray(data.runs) ? data.runs.map(migrateRecord) : data.runs,
     };
   }

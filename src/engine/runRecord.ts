@@ -8,8 +8,12 @@ import { LIVE_SETTINGS, METHODS, trainConfigSchema } from './config';
 import { migrateRunFile } from './runMigration';
 
 export const RUN_SCHEMA_ID = 'itra-playground/run';
-/** 2: Gini + KL, weight decay, schedules, augmentation, label noise (runMigration.ts reads 1). */
-export const RUN_SCHEMA_VERSION = 2;
+/**
+ * 2: Gini + KL, weight decay, schedules, augmentation, label noise. 3: the feature views
+ * (confusion, per-class accuracy and intra-class distance, silhouette, embedding frames).
+ * runMigration.ts reads 1 and 2.
+ */
+export const RUN_SCHEMA_VERSION = 3;
 
 const num = z.number();
 /** JSON has no NaN/Infinity: metrics that are undefined at a point are null. */
@@ -38,6 +42,14 @@ export const pointSchema = z.object({
   samplesPerSec: metric,
   /** Milliseconds since the run started. */
   wallMs: num,
+  /** Counts over the eval subset (the one testAcc is over): rows = true class, columns = predicted. */
+  confusion: z.array(z.array(z.number().int().min(0))).optional(),
+  /** Per class: the diagonal over the row sum of `confusion` (null for a class not in the subset). */
+  classAcc: z.array(metric).optional(),
+  /** Per class, on the embedding subset: mean same-class pair distance / mean distance of all pairs. */
+  classIntra: z.array(metric).optional(),
+  /** Mean silhouette of the embedding subset's features, grouped by true class (−1 … 1). */
+  silhouette: metric.optional(),
 });
 export type Point = z.infer<typeof pointSchema>;
 
@@ -93,6 +105,31 @@ export const dataInfoSchema = z.object({
   corruptedLabels: z.number().int().min(0).optional(),
 });
 
+export const EMBEDDING_METHODS = ['pca', 'tsne', 'umap'] as const;
+export type EmbeddingMethod = (typeof EMBEDDING_METHODS)[number];
+
+/** One 2-D picture of the embedding subset's features at a step. */
+export const embeddingFrameSchema = z.object({
+  step: z.number().int().min(0),
+  method: z.enum(EMBEDDING_METHODS),
+  /** [x0, y0, x1, y1, …], one pair per image of `embedSubset`, in its order. */
+  xy: z.array(num),
+  /** The model's predicted class of each image at this step. */
+  pred: z.array(z.number().int().min(0)),
+  /** All features (nearly) equal: every point drawn at one place. */
+  collapsed: z.boolean().optional(),
+  /** PCA: the fraction of the total feature variance the two axes show. */
+  explained: z.number().optional(),
+});
+export type EmbeddingFrame = z.infer<typeof embeddingFrameSchema>;
+
+/** The images every frame of a run shows: indices into the test split and their labels. */
+export const embedSubsetSchema = z.object({
+  indices: z.array(z.number().int().min(0)),
+  labels: z.array(z.number().int().min(0)),
+});
+export type EmbedSubset = z.infer<typeof embedSubsetSchema>;
+
 export const sweepInfoSchema = z.object({
   id: z.string().min(1),
   coords: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
@@ -116,6 +153,9 @@ export const runRecordSchema = z.object({
   steps: z.number().int().min(0),
   points: z.array(pointSchema),
   events: z.array(eventSchema),
+  /** Absent when the run recorded no embedding (embedSize 0, or a version-1/2 record). */
+  embedSubset: embedSubsetSchema.optional(),
+  embeddings: z.array(embeddingFrameSchema).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

@@ -15,6 +15,8 @@ import {
   splitValues,
 } from './checkpoint';
 import { type LivePatch, type TrainConfig, validateConfig } from './config';
+import type { FrameResult } from './features/embedding';
+import { EmbedSet } from './features/embedSet';
 import { clearMatchingCache } from './matching';
 import { ModelError } from './models';
 import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus, SweepInfo } from './runRecord';
@@ -28,6 +30,8 @@ export interface SessionListener {
   /** A checkpoint was read (eval steps, pause, stop, `requestCheckpoint`): given → checkpoints on. */
   onCheckpoint?(checkpoint: Checkpoint): void;
   onCheckpointError?(error: Error): void;
+  /** The feature views of an eval step, right after its onPoint (embedSize > 0). */
+  onViews?(runId: string, views: FrameResult): void;
 }
 
 export interface SessionOptions {
@@ -48,6 +52,8 @@ export interface SessionOptions {
    * `reason` goes into the run record's 'resumed' event.
    */
   resumeFrom?: { checkpoint: Checkpoint; reason: string };
+  /** Read the embedding subset's raw features at each eval step (for t-SNE/UMAP on demand). */
+  keepFeatures?: boolean;
 }
 
 /**
@@ -104,6 +110,7 @@ const SHARED_BY_TWINS = [
   'flip',
   'labelNoise',
   'evalSize',
+  'embedSize',
   'evalEvery',
   'maxSteps',
 ] as const;
@@ -112,6 +119,8 @@ export class TrainingSession {
   readonly trainers: Trainer[];
   private readonly sampler: BatchSampler;
   private readonly evalSet: EvalSet;
+  /** The images both twins project (the same for A and B). */
+  readonly embedSet: EmbedSet | null;
   private readonly listener: SessionListener;
   private readonly yieldToHost: () => Promise<void>;
   private readonly config: TrainConfig;
@@ -147,6 +156,8 @@ export class TrainingSession {
     this.yieldToHost = opts.yieldToHost ?? defaultYield;
     const { data } = opts;
     this.evalSet = new EvalSet(data.test, data.numClasses, cfg.evalSize, cfg.seed);
+    this.embedSet =
+      cfg.embedSize > 0 ? new EmbedSet(data.test, data.numClasses, cfg.embedSize, cfg.seed) : null;
     this.sampler = new BatchSampler(
       data.train,
       data.numClasses,
@@ -174,6 +185,8 @@ export class TrainingSession {
           initFrom: i > 0 ? this.trainers[0].model : undefined,
           corruptedLabels: this.sampler.corruptedLabels,
           sweep: opts.sweeps?.[i],
+          embedSet: this.embedSet ?? undefined,
+          keepFeatures: opts.keepFeatures,
         }),
       );
     });
@@ -349,12 +362,13 @@ export class TrainingSession {
       this.listener.onSpeed?.({ stepsPerSec, samplesPerSec, step: this.step, epoch });
     }
     for (const t of active) {
-      const { point, events } = await t.evaluate(batch, {
+      const { point, events, views } = await t.evaluate(batch, {
         epoch,
         samplesPerSec: this.paused ? null : samplesPerSec,
         wallMs: now - this.startedAt,
       });
       if (point) this.listener.onPoint?.(t.record.id, point);
+      if (point && views) this.listener.onViews?.(t.record.id, views);
       if (events.length) this.listener.onEvents?.(t.record.id, events);
       if (!t.active) this.setStatus(t, 'diverged');
     }
@@ -365,6 +379,7 @@ export class TrainingSession {
   dispose(): void {
     for (const t of this.trainers) t.dispose();
     this.evalSet.dispose();
+    this.embedSet?.dispose();
     clearMatchingCache();
   }
 }

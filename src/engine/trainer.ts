@@ -16,6 +16,15 @@ import {
   validatePatch,
 } from './config';
 import { discernPlan, discernTerms } from './discern';
+import {
+  confusionAccuracy,
+  confusionRows,
+  confusionTensor,
+  perClassAccuracy,
+} from './features/classStats';
+import { FeatureViews, type FrameResult, type FeatureViews as Views } from './features/embedding';
+import type { EmbedSet } from './features/embedSet';
+import { addFrame } from './features/frames';
 import { updatedCenters } from './losses';
 import { matchingLoss, normalizedIntraClassDistance, SIGMA_FLOOR } from './matching';
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
@@ -53,11 +62,17 @@ export interface TrainerOptions {
   corruptedLabels?: number;
   /** The run's sweep and its place in the grid. */
   sweep?: SweepInfo;
+  /** The embedding subset (shared by twins); absent: no feature views (embedSize 0). */
+  embedSet?: EmbedSet;
+  /** Read the raw features of the embedding subset too (the worker's t-SNE/UMAP). */
+  keepFeatures?: boolean;
 }
 
 export interface EvalOutcome {
   point: Point | null;
   events: RunEvent[];
+  /** The feature views of this eval step (with embedSize > 0). */
+  views?: FrameResult;
 }
 
 export class Trainer {
@@ -67,6 +82,7 @@ export class Trainer {
   private readonly centers: tf.Variable<tf.Rank.R2>;
   private readonly ceSum: tf.Variable<tf.Rank.R0>;
   private readonly evalSet: EvalSet;
+  private readonly views: Views | null;
   private stepsSinceEval = 0;
   /** The learning rate last given to the optimizer (the schedule changes it step by step). */
   private appliedLr: number;
@@ -98,6 +114,9 @@ export class Trainer {
     );
     this.centers = tf.tidy(() => tf.variable(tf.zeros([numClasses, this.model.featureDim]), false));
     this.ceSum = tf.tidy(() => tf.variable(tf.scalar(0), false));
+    this.views = opts.embedSet
+      ? new FeatureViews(opts.embedSet, this.model, this.cfg.seed, opts.keepFeatures)
+      : null;
     this.record = {
       schema: RUN_SCHEMA_ID,
       version: RUN_SCHEMA_VERSION,
@@ -120,6 +139,15 @@ export class Trainer {
       steps: 0,
       points: [],
       events: [],
+      ...(opts.embedSet
+        ? {
+            embedSubset: {
+              indices: Array.from(opts.embedSet.indices),
+              labels: Array.from(opts.embedSet.labels),
+            },
+            embeddings: [],
+          }
+        : {}),
     };
   }
 
@@ -249,10 +277,13 @@ export class Trainer {
   ): Promise<EvalOutcome> {
     const cfg = this.cfg;
     const model = this.model;
+    const views = this.views;
+    const k = model.numClasses;
     const packed = withProgramChoices(() =>
       tf.tidy(() => {
         let ceTotal: tf.Tensor = tf.scalar(0);
         let correct: tf.Tensor = tf.scalar(0);
+        let confusion: tf.Tensor = tf.zeros([k, k]);
         for (const { x, y } of this.evalSet.batches) {
           const logits = model.logits(model.features(x, false));
           ceTotal = tf.add(ceTotal, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))));
@@ -260,6 +291,7 @@ export class Trainer {
             correct,
             tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')),
           );
+          if (views) confusion = tf.add(confusion, confusionTensor(y, logits as tf.Tensor2D));
         }
         const h1 = model.features(batch.x1, false);
         const h2 = model.features(batch.x2, false);
@@ -267,7 +299,7 @@ export class Trainer {
         const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
         const dt = discernTerms(h1, discernPlan(batch.labels1, batch.y1.shape[1]));
         const n = Math.max(1, this.evalSet.size);
-        return tf.stack([
+        const scalars = tf.stack([
           tf.div(ceTotal, n),
           tf.div(correct, n),
           tf.div(this.ceSum, Math.max(1, this.stepsSinceEval)),
@@ -280,14 +312,18 @@ export class Trainer {
           dt.gini,
           dt.kl,
         ]);
+        // The feature views ride in the same single read (no extra read per eval step).
+        return views
+          ? tf.concat([scalars, tf.reshape(confusion, [-1]), views.tensors(model)])
+          : scalars;
       }),
     );
     const v = await packed.data();
     packed.dispose();
     tf.tidy(() => this.ceSum.assign(tf.scalar(0)));
     this.stepsSinceEval = 0;
-    const [testCE, testAcc, trainCE, match, sigma, intra, featVar, healthy, finiteSteps, gini, kl] =
-      Array.from(v);
+    const [testCE, accRead, trainCE, match, sigma, intra, featVar, healthy, finiteSteps, gini, kl] =
+      Array.from(v.subarray(0, 11));
     const events: RunEvent[] = [];
     if (healthy < 0.5) {
       const at = Math.round(finiteSteps) + 1;
@@ -313,6 +349,22 @@ export class Trainer {
       });
     }
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    let testAcc = accRead;
+    let viewFields: Partial<Point> = {};
+    let frame: FrameResult | undefined;
+    if (views) {
+      const confusion = confusionRows(v.subarray(11, 11 + k * k), k);
+      // With the views on, test accuracy is the confusion's trace / sum (same subset, same argmax).
+      testAcc = confusionAccuracy(confusion) ?? Number.NaN;
+      frame = views.unpack(v as Float32Array, 11 + k * k, this.step);
+      viewFields = {
+        confusion,
+        classAcc: perClassAccuracy(confusion),
+        classIntra: frame.classIntra,
+        silhouette: frame.silhouette,
+      };
+      this.record.embeddings = addFrame(this.record.embeddings ?? [], frame.frame);
+    }
     const point: Point = {
       step: this.step,
       epoch: timing.epoch,
@@ -329,10 +381,11 @@ export class Trainer {
       method: cfg.method,
       samplesPerSec: timing.samplesPerSec,
       wallMs: timing.wallMs,
+      ...viewFields,
     };
     this.record.points.push(point);
     this.record.events.push(...events);
-    return { point, events };
+    return { point, events, views: frame };
   }
 
   /** Resolves when the queued training work is done (a one-scalar read). */
@@ -397,5 +450,6 @@ export class Trainer {
     this.model.dispose();
     this.optimizer.dispose();
     tf.dispose([this.centers, this.ceSum]);
+    this.views?.dispose();
   }
 }

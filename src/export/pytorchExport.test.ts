@@ -16,7 +16,7 @@ import {
 
 const record: RunRecord = {
   schema: 'itra-playground/run',
-  version: 2,
+  version: 3,
   id: 'run-1',
   name: 'kmnist small itra-c λ=0.8',
   createdAt: '2026-12-01T10:00:00.000Z',

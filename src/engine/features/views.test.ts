@@ -1,0 +1,192 @@
+/**
+ * The feature views an eval step records (wasm backend, synthetic data): the confusion matrix
+ * against an independent recount with the trained model, its agreement with test accuracy,
+ * per-class accuracy, embedding frames, and the edge cases (collapse, divergence, a test split
+ * smaller than the embedding subset, embedSize 0).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { syntheticDataset } from '../../../test/synthetic';
+import { BatchSampler, EvalSet } from '../batches';
+import { DEFAULT_CONFIG, type TrainConfig } from '../config';
+import { type EmbeddingFrame, runRecordSchema } from '../runRecord';
+import { TrainingSession } from '../session';
+import { Trainer } from '../trainer';
+import { balancedSubset, EmbedSet } from './embedSet';
+import { addFrame, frameAt, maxFrames } from './frames';
+
+const data = syntheticDataset(400, 200);
+const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version.tfjs };
+const base: TrainConfig = {
+  ...DEFAULT_CONFIG,
+  dataset: 'kmnist',
+  model: 'tiny',
+  method: 'itra-c',
+  lambda: 0.8,
+  warmup: 0,
+  batchSize: 16,
+  batchSize2: 16,
+  evalEvery: 5,
+  evalSize: 150,
+  embedSize: 120,
+  maxSteps: 15,
+};
+
+function session(config: TrainConfig, twinB?: Partial<TrainConfig>) {
+  return new TrainingSession({
+    runIds: twinB ? ['a', 'b'] : ['a'],
+    names: twinB ? ['A', 'B'] : ['A'],
+    config,
+    twinB,
+    data,
+    environment: env,
+    yieldToHost: () => Promise.resolve(),
+  });
+}
+
+describe('confusion matrix and per-class accuracy', () => {
+  it('sum = eval subset size, trace/sum = test accuracy exactly, rows = an independent recount', async () => {
+    const s = session(base);
+    const [rec] = await s.run();
+    expect(rec!.points).toHaveLength(3);
+    for (const p of rec!.points) {
+      const c = p.confusion!;
+      const sum = c.flat().reduce((a, b) => a + b, 0);
+      expect(sum).toBe(rec!.data.evalSize);
+      const trace = c.reduce((a, row, i) => a + row[i]!, 0);
+      expect(trace / sum).toBe(p.testAcc);
+      // Per-class accuracies weighted by their class counts average to the total.
+      const weighted = p.classAcc!.reduce<number>((a, acc, k) => {
+        const nk = c[k]!.reduce((x, y) => x + y, 0);
+        return a + (acc ?? 0) * nk;
+      }, 0);
+      expect(weighted / sum).toBeCloseTo(p.testAcc!, 12);
+    }
+    // Recount the last point's confusion with the trained model on a rebuilt eval subset.
+    const model = s.trainers[0]!.model;
+    const evalSet = new EvalSet(data.test, 10, base.evalSize, base.seed);
+    const recount = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    for (const { x, y } of evalSet.batches) {
+      const pred = tf.tidy(() => tf.argMax(model.logits(model.features(x, false)), 1));
+      const truth = tf.argMax(y, 1);
+      const [pv, tv] = [await pred.data(), await truth.data()];
+      tf.dispose([pred, truth]);
+      pv.forEach((pk, i) => recount[tv[i]!]![pk]!++);
+    }
+    evalSet.dispose();
+    s.dispose();
+    expect(rec!.points.at(-1)!.confusion).toEqual(recount);
+    expect(runRecordSchema.safeParse(rec).success).toBe(true);
+  });
+
+  it('embedSize 0: no views, the record as before', async () => {
+    const s = session({ ...base, embedSize: 0 });
+    const [rec] = await s.run();
+    s.dispose();
+    expect(rec!.embeddings).toBeUndefined();
+    expect(rec!.embedSubset).toBeUndefined();
+    expect(rec!.points[0]!.confusion).toBeUndefined();
+    expect(rec!.points[0]!.testAcc).not.toBeNull();
+  });
+});
+
+describe('embedding frames', () => {
+  it('one aligned PCA frame per eval step over the class-balanced subset, with predictions', async () => {
+    const s = session(base);
+    const [rec] = await s.run();
+    s.dispose();
+    const sub = rec!.embedSubset!;
+    expect(sub.indices).toHaveLength(120);
+    const perClass = new Array(10).fill(0);
+    for (const l of sub.labels) perClass[l]++;
+    expect(Math.max(...perClass) - Math.min(...perClass)).toBeLessThanOrEqual(1);
+    sub.indices.forEach((i, b) => expect(sub.labels[b]).toBe(data.test.labels[i]));
+    expect(rec!.embeddings!.map((f) => f.step)).toEqual([5, 10, 15]);
+    for (const f of rec!.embeddings!) {
+      expect(f.xy).toHaveLength(240);
+      expect(f.pred).toHaveLength(120);
+      expect(f.xy.every(Number.isFinite)).toBe(true);
+      expect(f.collapsed).toBeUndefined();
+    }
+    const p = rec!.points.at(-1)!;
+    expect(p.classIntra).toHaveLength(10);
+    expect(p.classIntra!.every((v) => v !== null && v > 0)).toBe(true);
+    expect(p.silhouette).toBeGreaterThanOrEqual(-1);
+    expect(p.silhouette).toBeLessThanOrEqual(1);
+  });
+
+  it('twins show the same images; each side has its own frames', async () => {
+    const s = session(base, { method: 'vanilla' });
+    const [a, b] = await s.run();
+    s.dispose();
+    expect(a!.embedSubset).toEqual(b!.embedSubset);
+    expect(a!.embeddings!.length).toBe(b!.embeddings!.length);
+    expect(a!.embeddings![2]!.xy).not.toEqual(b!.embeddings![2]!.xy);
+  });
+
+  it('a test split smaller than the subset gives every test image', () => {
+    const idx = balancedSubset(data.test.labels, 10, 500, 1);
+    expect(idx.length).toBe(data.test.count);
+    expect(new Set(idx).size).toBe(data.test.count);
+  });
+
+  it('collapsed features (all weights zero) give one blob, flagged, with no NaN', async () => {
+    const evalSet = new EvalSet(data.test, 10, 50, 1);
+    const embedSet = new EmbedSet(data.test, 10, 60, 1);
+    const t = new Trainer({
+      runId: 'z',
+      name: 'z',
+      config: base,
+      data,
+      evalSet,
+      environment: env,
+      embedSet,
+    });
+    for (const p of t.model.params) p.assign(tf.zerosLike(p));
+    const batch = new BatchSampler(data.train, 10, 16, 16, 1).next();
+    const out = await t.evaluate(batch, { epoch: 0, samplesPerSec: null, wallMs: 0 });
+    const f = out.views!.frame;
+    expect(f.collapsed).toBe(true);
+    expect(f.xy.every((v) => v === 0)).toBe(true);
+    expect(out.point!.classIntra!.every((v) => v === null || Number.isFinite(v))).toBe(true);
+    t.dispose();
+    evalSet.dispose();
+    embedSet.dispose();
+    tf.dispose([batch.x1, batch.x2, batch.y1, batch.y2]);
+  });
+
+  it('a diverged run keeps its frames up to the divergence', async () => {
+    const s: TrainingSession = new TrainingSession({
+      runIds: ['a'],
+      names: ['A'],
+      config: { ...base, maxSteps: 30 },
+      data,
+      environment: env,
+      yieldToHost: () => Promise.resolve(),
+      // After the first eval, a learning rate that blows the weights up.
+      listener: { onPoint: (_id, p) => void (p.step === 5 && s.patch({ lr: 1e12 })) },
+    });
+    const [rec] = await s.run();
+    s.dispose();
+    expect(rec!.status).toBe('diverged');
+    expect(rec!.embeddings!.map((f) => f.step)).toEqual([5]);
+    expect(rec!.embeddings![0]!.xy.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('frames in a record', () => {
+  const frame = (step: number): EmbeddingFrame => ({ step, method: 'pca', xy: [0, 0], pred: [0] });
+  it('thins older frames past the cap, keeping the first and the newest', () => {
+    let frames = [frame(0)];
+    for (let s = 1; s <= 40; s++) frames = addFrame(frames, frame(s), 16);
+    expect(frames.length).toBeLessThanOrEqual(16);
+    expect(frames[0]!.step).toBe(0);
+    expect(frames.at(-1)!.step).toBe(40);
+    expect(frameAt(frames, 40)!.step).toBe(40);
+    expect(frameAt(frames, 39)!.step).toBeLessThanOrEqual(39);
+  });
+  it('the cap keeps 2,000-point frames under the record budget', () => {
+    expect(maxFrames(2000) * 2000 * 20).toBeLessThanOrEqual(8e6);
+    expect(maxFrames(500)).toBeGreaterThan(maxFrames(2000));
+  });
+});
