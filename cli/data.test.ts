@@ -207,7 +207,7 @@ describe.skipIf(!hasShared)(
         expect(await main(['fetch', 'kmnist'], io)).toBe(1); // no train images on this "publisher"
         const text = io.text();
         expect(text).toContain(`${base}train-images-idx3-ubyte.gz: HTTP 404`);
-        expect(text).toMatch(/100% 3\.0 MB \/ 3\.0 MB/);
+        expect(text).toMatch(/100% {2}3\.0 MB \/ 3\.0 MB/);
         expect(ranges).toContain('bytes=1234567-');
         expect(
           Buffer.compare(

@@ -8,7 +8,7 @@
  *
  * Verification: `fetch` demands the publisher's MD5 of the compressed file. `import` accepts
  * that, or else the MD5 of the decompressed bytes where known (registry `rawMd5`): copies
- * whose .gz was recompressed, like ../shared/datasets/fashion-mnist, differ from the official
+ * whose .gz was recompressed (a re-packed Fashion-MNIST, say) differ from the official
  * .gz but hold identical bytes. Files no checksum covers (KMNIST train images decompressed,
  * a CIFAR-10 subset archive) are imported on parsing alone and marked 'unverified'.
  */
@@ -23,9 +23,10 @@ import {
   cacheRoot,
   missingFiles,
   readManifest,
-  recordCacheEntry,
+  writeCacheFile,
 } from '../server/cache';
 import { cachedVerified, type DownloadProgress, fetchDatasetFile } from '../server/download';
+import { formatBytes } from '../src/data/bytes';
 import type { DatasetId } from '../src/data/dataset';
 import { DatasetError, isDatasetError } from '../src/data/errors';
 import { maybeGunzip } from '../src/data/gunzip';
@@ -39,6 +40,7 @@ import {
   isDatasetId,
   matchOfficialName,
 } from '../src/data/registry';
+import { createProgress } from './progress';
 
 export interface Io {
   out: (s: string) => void;
@@ -59,7 +61,8 @@ const USAGE = `Usage:
   npm run data -- fetch <id…|all> [--force]
       Download the official files from the publisher into the cache and check their MD5.
   npm run data -- import <dir> [--dataset <id>] [--depth <n>]
-      Find official files in <dir> and its subfolders, validate them, copy them into the cache.
+      Find official files in <dir> (a folder of yours, e.g. ~/Downloads) and its subfolders,
+      validate them, copy them into the cache.
   npm run data -- list
       Show what is cached.
 Datasets: ${DATASET_ID_LIST.join(', ')}.  Cache: $ITRA_DATA_CACHE or .data-cache/.
@@ -110,42 +113,6 @@ function parse(argv: string[]) {
   });
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-
-function progressBar(io: Io) {
-  let lastLine = -1;
-  let lastDraw = 0;
-  const started = Date.now();
-  return {
-    update(p: DownloadProgress) {
-      const pct = p.total ? (100 * p.loaded) / p.total : undefined;
-      const secs = Math.max((Date.now() - started) / 1000, 0.001);
-      const rate = `${mb((p.loaded - p.resumedFrom) / secs)}/s`;
-      const size = p.total ? `${mb(p.loaded)} / ${mb(p.total)}` : mb(p.loaded);
-      if (io.tty) {
-        const now = Date.now();
-        if (now - lastDraw < 100 && p.loaded !== p.total) return;
-        lastDraw = now;
-        const width = 30;
-        const fill = pct === undefined ? 0 : Math.round((pct / 100) * width);
-        const bar = `${'#'.repeat(fill)}${'-'.repeat(width - fill)}`;
-        io.err(
-          `\r  [${bar}] ${pct === undefined ? '  ?' : pct.toFixed(0).padStart(3)}%  ${size}  ${rate}   `,
-        );
-      } else {
-        // Logs get a line per 10%, not a carriage-return storm.
-        const step = pct === undefined ? Math.floor(p.loaded / 10e6) : Math.floor(pct / 10);
-        if (step === lastLine) return;
-        lastLine = step;
-        io.err(`  ${pct === undefined ? '' : `${pct.toFixed(0)}% `}${size}  ${rate}\n`);
-      }
-    },
-    done() {
-      if (io.tty && lastDraw > 0) io.err('\n');
-    },
-  };
-}
-
 async function fetchCmd(ids: string[], force: boolean, io: Io): Promise<number> {
   if (ids.length === 0) {
     io.err(`fetch: which dataset? (${DATASET_ID_LIST.join(', ')}, or all)\n`);
@@ -167,18 +134,20 @@ async function fetchCmd(ids: string[], force: boolean, io: Io): Promise<number> 
         );
         continue;
       }
-      const bar = progressBar(io);
+      const bar = createProgress({ write: io.err, tty: io.tty, unit: 'bytes', prefix: '  ' });
       try {
         await fetchDatasetFile(id, file.name, {
           root,
           env: io.env,
-          onTry: (url) => io.err(`${info.name}: ${file.name} ← ${url}\n`),
-          onProgress: (p) => bar.update(p),
+          onTry: (url) => bar.line(`${info.name}: ${file.name} ← ${url}`),
+          onWait: () => bar.line(`  another process is downloading ${file.name}: waiting for it`),
+          onProgress: (p: DownloadProgress) =>
+            bar.update(p.loaded, p.total, { from: p.resumedFrom }),
         });
-        bar.done();
+        bar.end();
         io.err(`  MD5 ok → ${path.join(cacheDir(id, root), file.name)}\n`);
       } catch (e) {
-        bar.done();
+        bar.end();
         if (!isDatasetError(e) || e.code === 'aborted') throw e;
         // Keep going: the other files may come from elsewhere (or already be cached).
         for (const r of e.reasons ?? [e.message]) io.err(`  ✗ ${r}\n`);
@@ -258,7 +227,7 @@ async function validateFolder(
       const v = await verifyDatasetFile(id, f.name, bytes);
       let detail = '';
       if (info.format === 'idx') {
-        const raw = await maybeGunzip(bytes, f.name);
+        const raw = await maybeGunzip(bytes, f.name, f.file.maxRawBytes);
         if (f.file.slot.endsWith('Images')) {
           const img = parseIdxImages(raw, {
             file: f.name,
@@ -312,7 +281,7 @@ async function importCmd(
 ): Promise<number> {
   const [dirArg] = args;
   if (!dirArg) {
-    io.err('import: which folder? e.g. npm run data -- import ../shared/datasets\n');
+    io.err('import: which folder? e.g. npm run data -- import ~/Downloads/fashion-mnist\n');
     return 2;
   }
   const dir = path.resolve(dirArg);
@@ -373,11 +342,9 @@ async function importCmd(
             await fs.rm(other.path, { force: true });
           }
         }
-        const target = path.join(dest, c.found.name);
-        await fs.writeFile(`${target}.part`, c.bytes);
-        await fs.rename(`${target}.part`, target);
-        await recordCacheEntry(
+        await writeCacheFile(
           id,
+          c.bytes,
           {
             name: c.found.name,
             bytes: c.bytes.length,
@@ -435,7 +402,7 @@ async function listCmd(io: Io): Promise<number> {
         f.where === 'local'
           ? `local install ${path.dirname(f.path)}`
           : (e?.verified ?? 'not in manifest');
-      io.out(`  ${f.name.padEnd(30)} ${mb(f.bytes).padStart(9)}  ${how}\n`);
+      io.out(`  ${f.name.padEnd(30)} ${formatBytes(f.bytes).padStart(9)}  ${how}\n`);
     }
     const missing = await missingFiles(id, root);
     if (files.length > 0 && missing.length > 0) io.out(`  missing: ${missing.join(', ')}\n`);

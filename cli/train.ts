@@ -1,7 +1,7 @@
 /**
  * Headless training on the same engine as the browser worker (Node, wasm backend by default).
  *
- *   npm run train -- --dataset kmnist --data-dir ../shared/datasets/kmnist --carve \
+ *   npm run train -- --dataset kmnist --data-dir ~/datasets/kmnist --carve \
  *     --method itra-c --lambda 0.8 --warmup 100 --model tiny --steps 400 --out run.json
  *
  * Progress on stderr, a one-line summary at the end, the run record (same JSON schema the UI
@@ -11,6 +11,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { cacheDir } from '../server/cache';
+import { formatBytes } from '../src/data/bytes';
 import type { DatasetId } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
@@ -31,13 +32,15 @@ import {
 } from '../src/engine/nodeBackend';
 import type { Point } from '../src/engine/runRecord';
 import { TrainingSession } from '../src/engine/session';
+import { createProgress } from './progress';
 
 const HELP = `Usage: npm run train -- [options]
 
   --dataset kmnist|fmnist|cifar10   (default fmnist)
-  --data-dir DIR        folder with the official files (default: the cache of \`npm run data\`)
-  --carve               carve train/test from the one split present (KMNIST in ../shared has
-                        only t10k: first 8,000 train, last 2,000 test)
+  --data-dir DIR        a folder of yours with the official files, e.g. ~/Downloads/kmnist
+                        (default: the cache that \`npm run data -- fetch|import\` fills)
+  --carve               carve train/test from the one split present (e.g. only the KMNIST
+                        t10k files: first 8,000 train, last 2,000 test)
   --method vanilla|itra|itra-c|lsr|center|discern   (default itra-c)
   --lambda L            ITRA λ (default: the paper's for the dataset, e.g. 0.8 KMNIST)
   --lambda-gini X  --lambda-kl Y   weights of Gini + KL for --method discern (default 0.5, 0.5)
@@ -68,6 +71,7 @@ const HELP = `Usage: npm run train -- [options]
   --resume FILE         continue the run of a checkpoint (the CLI's, or the app's "Export with
                         weights" file): its settings and its batch sequence; --data-dir as usual
   --quiet               no progress bar
+Progress goes to stderr: a bar on a terminal, plain lines in a log.
 `;
 
 function fail(message: string): never {
@@ -236,26 +240,39 @@ if (config.maxSteps < 1) fail('--steps must be at least 1');
 if (!NODE_BACKENDS.includes(a.backend as NodeBackendName))
   fail(`--backend must be ${NODE_BACKENDS.join(', ')}, got "${a.backend}"`);
 
+const quiet = a.quiet;
+const progress = createProgress({
+  write: (t) => {
+    if (!quiet) process.stderr.write(t);
+  },
+  tty: Boolean(process.stderr.isTTY),
+  unit: 'steps',
+});
+const phase = (what: string) => progress.line(what);
+const t0 = performance.now();
+const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
 const dataDir = a['data-dir'] ?? cacheDir(dataset);
+phase(`reading files from ${dataDir}…`);
 const files = await readDatasetDir(dataset, dataDir).catch((e: Error) => fail(e.message));
+const size = Object.values(files).reduce((n, b) => n + b.byteLength, 0);
+phase(`parsing ${Object.keys(files).length} files (${formatBytes(size)})… [${since()}]`);
 const data = await parseDatasetFiles({ id: dataset, files, carve: a.carve }).catch((e: Error) =>
   fail(`${e.message}${'hint' in e && e.hint ? `\n  ${e.hint}` : ''}`),
+);
+phase(
+  `${data.train.count.toLocaleString('en-US')} train + ${data.test.count.toLocaleString('en-US')} test images${data.split === 'carved' ? ' (carved split)' : ''}; starting the ${a.backend} backend… [${since()}]`,
 );
 const backend = await setupNodeBackend(a.backend as NodeBackendName).catch((e: Error) =>
   fail(e.message),
 );
 const adapter = nodeGpuAdapter();
-if (adapter && !a.quiet) process.stderr.write(`webgpu adapter: ${adapter}\n`);
+if (adapter) phase(`webgpu adapter: ${adapter}`);
+phase(`training on ${backend} [${since()}]`);
 
-const tty = process.stderr.isTTY && !a.quiet;
 let last: Point | null = null;
-const bar = (step: number) => {
-  const width = 30;
-  const filled = Math.round((step / config.maxSteps) * width);
-  const acc = last?.testAcc != null ? ` · test acc ${(last.testAcc * 100).toFixed(1)}%` : '';
-  const sps = last?.samplesPerSec != null ? ` · ${Math.round(last.samplesPerSec)} samples/s` : '';
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${step}/${config.maxSteps}${acc}${sps}`;
-};
+const note = () =>
+  last?.testAcc != null ? `test acc ${(last.testAcc * 100).toFixed(1)}%` : undefined;
 
 function runName(c: TrainConfig): string {
   const parts: string[] = [dataset, c.model, c.method];
@@ -294,24 +311,25 @@ const session = (() => {
       // setImmediate lets Ctrl-C and stderr writes through between steps.
       yieldToHost: () => new Promise((r) => setImmediate(r)),
       listener: {
+        onStep: (step) => progress.update(step, config.maxSteps, { note: note() }),
         onPoint: (_id, p) => {
           last = p;
-          if (tty) process.stderr.write(`\r${bar(p.step)}`);
-          else if (!a.quiet) process.stderr.write(`${bar(p.step)}\n`);
+          progress.update(p.step, config.maxSteps, { note: note(), force: true });
         },
         ...(a.checkpoint
           ? {
               onCheckpoint: writeCheckpoint,
               onCheckpointError: (e: Error) =>
-                process.stderr.write(`${tty ? '\n' : ''}checkpoint not written: ${e.message}\n`),
+                progress.line(`checkpoint not written: ${e.message}`),
             }
           : {}),
         onEvents: (_id, events) => {
           for (const e of events) {
             if (e.kind === 'change') continue;
-            process.stderr.write(
-              `${tty ? '\n' : ''}[step ${e.step}] ${e.kind}${'detail' in e ? `: ${e.detail}` : ''}\n`,
-            );
+            // Events are worth a line even with --quiet.
+            const text = `[step ${e.step}] ${e.kind}${'detail' in e ? `: ${e.detail}` : ''}`;
+            if (quiet) process.stderr.write(`${text}\n`);
+            else progress.line(text);
           }
         },
       },
@@ -323,7 +341,7 @@ const session = (() => {
 process.on('SIGINT', () => session.stop());
 const [record] = await session.run();
 session.dispose();
-if (tty) process.stderr.write('\n');
+progress.end();
 const msPerStep = (performance.now() - started) / Math.max(1, record.steps);
 if (a.out) writeFileSync(a.out, `${JSON.stringify(record, null, 1)}\n`);
 const p = record.points.at(-1);

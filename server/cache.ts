@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { DatasetId } from '../src/data/dataset.ts';
 import { findDatasetFiles } from '../src/data/nodeFiles.ts';
 import { DATASETS, matchOfficialName } from '../src/data/registry.ts';
+import { withFileLock } from './lock.ts';
 
 export interface CacheEntry {
   name: string;
@@ -55,25 +56,46 @@ export async function readManifest(
   }
 }
 
-// Serialize manifest writes within this process (the dev server may finish two downloads at once).
-let manifestChain: Promise<unknown> = Promise.resolve();
-
-export function recordCacheEntry(
+/**
+ * Adds or replaces one file's entry. The read-modify-write runs under the manifest's lock,
+ * so two processes finishing different files at once both keep their entries.
+ */
+export async function recordCacheEntry(
   id: DatasetId,
   entry: CacheEntry,
   root = cacheRoot(),
 ): Promise<void> {
-  const next = manifestChain.then(async () => {
-    const dir = cacheDir(id, root);
-    await fs.mkdir(dir, { recursive: true });
+  const dir = cacheDir(id, root);
+  await fs.mkdir(dir, { recursive: true });
+  const target = path.join(dir, MANIFEST);
+  await withFileLock(target, async () => {
     const manifest = await readManifest(id, root);
     manifest[entry.name] = entry;
-    const tmp = path.join(dir, `${MANIFEST}.${process.pid}.tmp`);
+    const tmp = `${target}.${process.pid}-${Date.now().toString(36)}.tmp`;
     await fs.writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-    await fs.rename(tmp, path.join(dir, MANIFEST));
+    await fs.rename(tmp, target);
   });
-  manifestChain = next.catch(() => {});
-  return next;
+}
+
+/**
+ * Puts verified bytes into the cache as `name` (an import): under the file's lock, through
+ * a temporary file of its own, then the manifest entry.
+ */
+export async function writeCacheFile(
+  id: DatasetId,
+  bytes: Uint8Array,
+  entry: CacheEntry,
+  root = cacheRoot(),
+): Promise<void> {
+  const dir = cacheDir(id, root);
+  await fs.mkdir(dir, { recursive: true });
+  const target = path.join(dir, entry.name);
+  await withFileLock(target, async () => {
+    const tmp = `${target}.${process.pid}-${Date.now().toString(36)}.part`;
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, target);
+  });
+  await recordCacheEntry(id, entry, root);
 }
 
 export interface AvailableFile {

@@ -2,14 +2,19 @@
  * Vite plugin: serves dataset files to the app at `GET /data/<id>/<file>` (dev and preview).
  * Order: the cache (`.data-cache/<id>/`), then local installs (Debian's dataset-fashion-mnist
  * in /usr/share/datasets/fashion-mnist), then a server-side download from the publisher into
- * the cache (MD5-checked). Supports Range requests so the browser can resume. When the
- * publisher cannot be reached it answers 502 with JSON `{error, url, urls, hint}`.
+ * the cache, streamed to the browser as it arrives (so its progress bar moves from the first
+ * byte) while the cache file is written; the MD5 is checked before the file enters the cache,
+ * and a download that fails it is cut off, so the browser (which checks too) never keeps it.
+ * Only a same-origin request starts a download: another site cannot make this server fetch
+ * 170 MB. Supports Range requests so the browser can resume. When the publisher cannot be
+ * reached it answers 502 with JSON `{error, url, urls, hint}`.
  * `GET /data/<id>/` lists what is available without downloading anything.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
+import { createProgress } from '../cli/progress.ts';
 import type { DatasetId } from '../src/data/dataset.ts';
 import { isDatasetError, OFFLINE_HINT } from '../src/data/errors.ts';
 import { DATASET_ID_LIST, DATASETS, isDatasetId, matchOfficialName } from '../src/data/registry.ts';
@@ -133,6 +138,93 @@ async function serveFile(
   });
 }
 
+/**
+ * Whether a request comes from the app's own page (or from no page at all: curl, the CLI).
+ * Browsers say so in Sec-Fetch-Site; older ones send Origin or Referer on cross-site requests.
+ */
+export function isSameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
+  const host = req.headers.host;
+  for (const h of [req.headers.origin, req.headers.referer]) {
+    if (typeof h !== 'string' || h === '') continue;
+    try {
+      if (new URL(h).host !== host) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Downloads `name` into the cache. With `res` (a plain GET), the file is streamed to the
+ * browser as it arrives; returns true when it has been answered that way.
+ */
+async function downloadInto(
+  id: DatasetId,
+  name: string,
+  o: { root: string; env: NodeJS.ProcessEnv; log: (m: string) => void },
+  res?: ServerResponse,
+): Promise<boolean> {
+  const bar = createProgress({
+    write: (s) => o.log(s.trimEnd()),
+    tty: false,
+    unit: 'bytes',
+    prefix: `${id}/${name}: `,
+  });
+  let streamed = false;
+  let cut = false;
+  // The last chunk is held back until the file is verified and in the cache: a browser that
+  // has the whole body knows the server has the file; a failed MD5 leaves it one chunk short.
+  let held: Buffer | undefined;
+  const { promise, shared } = fetchDatasetFileOnce(id, name, {
+    root: o.root,
+    env: o.env,
+    onTry: (url) => o.log(`downloading ${id}/${name} ← ${url}`),
+    onWait: () => o.log(`${id}/${name}: another process is downloading it; waiting`),
+    onProgress: (p) => bar.update(p.loaded, p.total, { from: p.resumedFrom }),
+    onStart: res
+      ? ({ total }) => {
+          if (streamed) {
+            // A second mirror starts from byte 0 again: this response cannot; the browser
+            // retries and then gets the cached file.
+            cut = true;
+            res.destroy();
+            return;
+          }
+          streamed = true;
+          res.statusCode = 200;
+          res.setHeader('Content-Type', 'application/octet-stream');
+          res.setHeader('Cache-Control', 'no-store');
+          res.setHeader('Accept-Ranges', 'bytes');
+          if (total !== undefined) res.setHeader('Content-Length', total);
+          res.flushHeaders();
+        }
+      : undefined,
+    // The browser may go away: the download into the cache goes on.
+    onChunk: res
+      ? (c) => {
+          if (held && !cut && !res.destroyed) res.write(held);
+          held = c;
+        }
+      : undefined,
+  });
+  try {
+    await promise;
+  } catch (e) {
+    if (streamed) {
+      o.log(e instanceof Error ? e.message : String(e));
+      res?.destroy();
+      return true;
+    }
+    throw e;
+  }
+  o.log(`downloaded ${id}/${name}${shared ? ' (for another request)' : ''}, MD5 ok`);
+  if (streamed && res && !res.destroyed) res.end(held);
+  return streamed;
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -186,10 +278,16 @@ export function createDatasetMiddleware(opts: DatasetServerOptions = {}): Datase
           hint: downloadable ? `GET it to download it, or: ${OFFLINE_HINT}` : OFFLINE_HINT,
         });
       }
+      if (!isSameOrigin(req)) {
+        return sendJson(res, 403, {
+          error: `${name} is not in the cache, and only the app's own page may start a download (this request came from ${req.headers.origin ?? req.headers.referer ?? 'another site'})`,
+          hint: OFFLINE_HINT,
+        });
+      }
       try {
-        log(`downloading ${id}/${name}…`);
-        await fetchDatasetFileOnce(id, name, { root, env });
-        log(`downloaded ${id}/${name}`);
+        // A Range request resumes a browser's partial download: fetch the whole file first.
+        if (await downloadInto(id, name, { root, env, log }, req.headers.range ? undefined : res))
+          return;
       } catch (e) {
         if (!isDatasetError(e)) throw e;
         const urls = e.urls ?? downloadUrls(id, name, env);

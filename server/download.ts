@@ -1,26 +1,29 @@
 /**
- * Server-side downloads of official dataset files (CLI `data fetch` and the dev server):
- * node:http(s) rather than fetch, so a `.gz` is never transparently decompressed; resumes a
- * kept `.part` file with an HTTP Range request; checks the publisher's MD5; writes into the
- * cache atomically (rename).
+ * Server-side downloads of official dataset files (CLI `data fetch` and the dev server).
+ * Each file is downloaded under a cross-process lock (server/lock.ts) into a temporary file
+ * unique to the attempt; the size is capped at the registry's, the MD5 (node:crypto, as the
+ * bytes arrive) and the size are checked before the rename into place, so the cache only
+ * ever holds official files. A `.part` left by an attempt that died is resumed with an HTTP
+ * Range request; one being written by a live process is never touched (it holds the lock).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
+import { formatBytes } from '../src/data/bytes.ts';
 import type { DatasetId } from '../src/data/dataset.ts';
 import { DatasetError, OFFLINE_HINT } from '../src/data/errors.ts';
 import { DATASETS, matchOfficialName } from '../src/data/registry.ts';
 import { type CacheEntry, cacheDir, cacheRoot, readManifest, recordCacheEntry } from './cache.ts';
+import { get } from './httpGet.ts';
+import { withFileLock } from './lock.ts';
 
 export interface DownloadProgress {
   file: string;
   url: string;
   /** Bytes on disk so far, resumed part included. */
   loaded: number;
-  /** Full size when the server says it. */
+  /** Full size when known (the registry's, else the server's). */
   total?: number;
   /** Bytes that came from a kept `.part` file. */
   resumedFrom: number;
@@ -28,10 +31,21 @@ export interface DownloadProgress {
 
 export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
+  /** The whole file is about to arrive from byte 0 (kept part first): its size when known. */
+  onStart?: (info: { total?: number; url: string }) => void;
+  /** Every byte of the file, in order (a resumed part's first), as it is written. */
+  onChunk?: (chunk: Buffer) => void;
   signal?: AbortSignal;
   /** Give up when no byte arrives for this long (connect included). Default 30 s. */
   stallMs?: number;
   env?: NodeJS.ProcessEnv;
+}
+
+interface Expect {
+  /** Exact size of the file: more is cut off, less is kept for resume. */
+  bytes?: number;
+  /** MD5 the file must have before it is moved into place. */
+  md5?: string;
 }
 
 /**
@@ -57,51 +71,50 @@ class HttpStatusError extends Error {
   }
 }
 
-function request(
-  url: string,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  redirects = 5,
-): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
-    if (!mod) return reject(new Error(`unsupported URL scheme ${u.protocol}`));
-    const req = mod.get(
-      u,
-      { headers: { 'accept-encoding': 'identity', ...headers }, signal },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location) {
-          res.resume();
-          if (redirects === 0) return reject(new Error(`too many redirects from ${url}`));
-          const next = new URL(res.headers.location, u).toString();
-          request(next, headers, signal, redirects - 1).then(resolve, reject);
-          return;
-        }
-        resolve(res);
-      },
-    );
-    req.on('error', reject);
-  });
+export class ChecksumMismatch extends Error {
+  constructor(readonly md5: string) {
+    super(`MD5 ${md5}`);
+  }
 }
 
+/** Temporary files of earlier attempts at `dest` (`<name>.part`, `<name>.<tag>.part`). */
+async function keptParts(dest: string): Promise<{ file: string; size: number }[]> {
+  const dir = path.dirname(dest);
+  const base = path.basename(dest);
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const out: { file: string; size: number }[] = [];
+  for (const n of names) {
+    if (!n.startsWith(`${base}.`) || !n.endsWith('.part')) continue;
+    const file = path.join(dir, n);
+    const st = await fsp.stat(file).catch(() => undefined);
+    if (st?.isFile()) out.push({ file, size: st.size });
+  }
+  return out.sort((a, b) => b.size - a.size);
+}
+
+let attempt = 0;
+
 /**
- * Downloads `url` to `dest`, through `dest.part`. A kept `.part` is resumed with a Range
- * request; a server that ignores the range (200) restarts it. Returns size and MD5 of the
- * whole file; `dest` only appears once the download is complete.
+ * Downloads `url` to `dest` through a temporary file of its own. The caller holds the lock
+ * on `dest`, so every kept `.part` belongs to an attempt that ended: the largest one that
+ * can be right is resumed, the others deleted. Returns size and MD5 of the whole file;
+ * `dest` only appears once the download is complete and, where `expect` says, verified.
  */
 export async function downloadToFile(
   url: string,
   dest: string,
-  opts: DownloadOptions = {},
+  opts: DownloadOptions & { expect?: Expect } = {},
 ): Promise<{ bytes: number; md5: string }> {
-  const part = `${dest}.part`;
   await fsp.mkdir(path.dirname(dest), { recursive: true });
-  const have = await fsp.stat(part).then(
-    (s) => s.size,
-    () => 0,
-  );
+  const want = opts.expect ?? {};
+  const tmp = `${dest}.${process.pid}-${Date.now().toString(36)}-${attempt++}.part`;
+  let have = 0;
+  for (const p of await keptParts(dest)) {
+    if (have === 0 && p.size > 0 && (want.bytes === undefined || p.size < want.bytes)) {
+      await fsp.rename(p.file, tmp);
+      have = p.size;
+    } else await fsp.rm(p.file, { force: true });
+  }
   const stallMs =
     opts.stallMs ??
     Number(opts.env?.ITRA_DATA_TIMEOUT_MS ?? process.env.ITRA_DATA_TIMEOUT_MS ?? 30_000);
@@ -113,9 +126,12 @@ export async function downloadToFile(
     clearTimeout(stall);
     stall = setTimeout(() => ctl.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
   };
+  // Bytes that may be resumed are kept (a lost connection, a stall, a mirror that is down);
+  // bytes that are wrong (bad range, past the official size, bad MD5) are deleted.
+  let discard = false;
   try {
     kick();
-    const res = await request(url, have > 0 ? { range: `bytes=${have}-` } : {}, ctl.signal);
+    const res = await get(url, have > 0 ? { range: `bytes=${have}-` } : {}, ctl.signal);
     const status = res.statusCode ?? 0;
     const hash = createHash('md5');
     let start = 0;
@@ -123,27 +139,34 @@ export async function downloadToFile(
       const m = /bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''));
       if (!m || Number(m[1]) !== have) {
         res.resume();
-        await fsp.rm(part, { force: true });
+        discard = true;
         throw new Error(
           `server answered an unexpected range (${res.headers['content-range']}); retry`,
         );
       }
       start = have;
-      // The hash covers the whole file: feed it the part we kept.
-      for await (const chunk of fs.createReadStream(part)) hash.update(chunk as Buffer);
-    } else if (status === 416 && have > 0) {
-      // Nothing left to fetch: the part is (probably) the whole file; the MD5 check decides.
-      res.resume();
-      for await (const chunk of fs.createReadStream(part)) hash.update(chunk as Buffer);
-      await fsp.rename(part, dest);
-      return { bytes: have, md5: hash.digest('hex') };
     } else if (status !== 200) {
       res.resume();
       throw new HttpStatusError(status, url);
     }
     const length = Number(res.headers['content-length']);
-    const total = Number.isFinite(length) && length > 0 ? start + length : undefined;
-    const out = fs.createWriteStream(part, { flags: start > 0 ? 'a' : 'w' });
+    const sent = Number.isFinite(length) && length >= 0 ? start + length : undefined;
+    if (want.bytes !== undefined && sent !== undefined && sent !== want.bytes) {
+      res.resume();
+      throw new Error(
+        `${url} announces ${sent} bytes; the official file has ${want.bytes} (${formatBytes(want.bytes)}): not downloaded`,
+      );
+    }
+    const total = want.bytes ?? sent;
+    opts.onStart?.({ total, url });
+    // The hash (and a streamed copy) covers the whole file: feed it the part we kept.
+    if (start > 0) {
+      for await (const chunk of fs.createReadStream(tmp)) {
+        hash.update(chunk as Buffer);
+        opts.onChunk?.(chunk as Buffer);
+      }
+    }
+    const out = fs.createWriteStream(tmp, { flags: start > 0 ? 'a' : 'w' });
     let loaded = start;
     const report = () =>
       opts.onProgress?.({ file: path.basename(dest), url, loaded, total, resumedFrom: start });
@@ -152,8 +175,16 @@ export async function downloadToFile(
       for await (const chunk of res) {
         kick();
         const buf = chunk as Buffer;
-        hash.update(buf);
         loaded += buf.length;
+        if (want.bytes !== undefined && loaded > want.bytes) {
+          res.destroy();
+          discard = true;
+          throw new Error(
+            `${url} sent more than the official ${want.bytes} bytes (${formatBytes(want.bytes)}); stopped and deleted`,
+          );
+        }
+        hash.update(buf);
+        opts.onChunk?.(buf);
         if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
         report();
       }
@@ -161,11 +192,26 @@ export async function downloadToFile(
       await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
     }
     if (ctl.signal.aborted) throw ctl.signal.reason ?? new Error('aborted');
-    if (total !== undefined && loaded !== total) {
+    if (total !== undefined && loaded < total) {
       throw new Error(`connection closed after ${loaded} of ${total} bytes (kept for resume)`);
     }
-    await fsp.rename(part, dest);
-    return { bytes: loaded, md5: hash.digest('hex') };
+    const md5 = hash.digest('hex');
+    if (want.md5 !== undefined && md5 !== want.md5) {
+      discard = true;
+      throw new ChecksumMismatch(md5);
+    }
+    // On disk before it is visible: a crash after the rename cannot leave a torn file.
+    const fh = await fsp.open(tmp, 'r+');
+    await fh.sync().finally(() => fh.close());
+    await fsp.rename(tmp, dest);
+    return { bytes: loaded, md5 };
+  } catch (e) {
+    const size = await fsp.stat(tmp).then(
+      (st) => st.size,
+      () => 0,
+    );
+    if (discard || size === 0) await fsp.rm(tmp, { force: true });
+    throw e;
   } finally {
     clearTimeout(stall);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -185,12 +231,30 @@ export interface FetchFileOptions extends DownloadOptions {
   root?: string;
   /** Called before each URL is tried. */
   onTry?: (url: string) => void;
+  /** Another process is downloading this file: we wait for it. */
+  onWait?: () => void;
+}
+
+/** The manifest's entry for `fileName` when the cache holds it as the publisher's file. */
+async function officialEntry(
+  id: DatasetId,
+  fileName: string,
+  root: string,
+): Promise<CacheEntry | undefined> {
+  const e = (await readManifest(id, root))[fileName];
+  if (!e || e.verified !== 'official') return undefined;
+  const size = await fsp.stat(path.join(cacheDir(id, root), fileName)).then(
+    (s) => s.size,
+    () => -1,
+  );
+  return size === e.bytes ? e : undefined;
 }
 
 /**
- * Downloads one official file of `id` into the cache, trying each URL in turn, and checks
- * it against the publisher's MD5. Fails with DatasetError('network') naming every URL and
- * why it failed, or 'checksum' when the only files obtained were not the official ones.
+ * Downloads one official file of `id` into the cache, trying each URL in turn, holding the
+ * file's lock throughout. If another process held it, its result is used when it got the
+ * file. Fails with DatasetError('network') naming every URL and why it failed, or
+ * 'checksum' when the only files obtained were not the official ones.
  */
 export async function fetchDatasetFile(
   id: DatasetId,
@@ -202,62 +266,72 @@ export async function fetchDatasetFile(
     throw new DatasetError(
       'missing-file',
       `${fileName} is not an official ${DATASETS[id].name} file.`,
-      {
-        file: fileName,
-      },
+      { file: fileName },
     );
   }
   const root = opts.root ?? cacheRoot(opts.env);
   const dest = path.join(cacheDir(id, root), fileName);
+  await fsp.mkdir(path.dirname(dest), { recursive: true });
   const urls = downloadUrls(id, fileName, opts.env);
-  const failures: string[] = [];
-  let checksumError: DatasetError | undefined;
-  for (const url of urls) {
-    if (opts.signal?.aborted) break;
-    opts.onTry?.(url);
-    try {
-      const got = await downloadToFile(url, dest, opts);
-      if (got.md5 !== file.md5) {
-        await fsp.rm(dest, { force: true });
-        checksumError = new DatasetError(
-          'checksum',
-          `${fileName} from ${url} failed the checksum check: MD5 ${got.md5}, expected ${file.md5}. ` +
-            'The download was damaged or the host serves a different file; it was deleted.',
-          { file: fileName, urls: [url] },
-        );
-        failures.push(`${url}: MD5 mismatch`);
-        continue;
+  return withFileLock(
+    dest,
+    async (lost, waited) => {
+      if (waited) {
+        const done = await officialEntry(id, fileName, root);
+        if (done) return done;
       }
-      const entry: CacheEntry = {
-        name: fileName,
-        bytes: got.bytes,
-        md5: got.md5,
-        verified: 'official',
-        source: url,
-        savedAt: new Date().toISOString(),
-      };
-      await recordCacheEntry(id, entry, root);
-      return entry;
-    } catch (e) {
-      if (opts.signal?.aborted) {
-        throw new DatasetError(
-          'aborted',
-          `Download of ${fileName} cancelled (partial file kept for resume).`,
-          {
-            file: fileName,
-            urls: [url],
-          },
-        );
+      const signal = opts.signal ? AbortSignal.any([opts.signal, lost]) : lost;
+      const failures: string[] = [];
+      let checksumError: DatasetError | undefined;
+      for (const url of urls) {
+        if (signal.aborted) break;
+        opts.onTry?.(url);
+        try {
+          const got = await downloadToFile(url, dest, {
+            ...opts,
+            signal,
+            expect: { bytes: file.bytes, md5: file.md5 },
+          });
+          const entry: CacheEntry = {
+            name: fileName,
+            bytes: got.bytes,
+            md5: got.md5,
+            verified: 'official',
+            source: url,
+            savedAt: new Date().toISOString(),
+          };
+          await recordCacheEntry(id, entry, root);
+          return entry;
+        } catch (e) {
+          if (e instanceof ChecksumMismatch) {
+            checksumError = new DatasetError(
+              'checksum',
+              `${fileName} from ${url} failed the checksum check: MD5 ${e.md5}, expected ${file.md5}. ` +
+                'The download was damaged or the host serves a different file; it was deleted.',
+              { file: fileName, urls: [url] },
+            );
+            failures.push(`${url}: MD5 mismatch`);
+            continue;
+          }
+          if (opts.signal?.aborted) {
+            throw new DatasetError(
+              'aborted',
+              `Download of ${fileName} cancelled (partial file kept for resume).`,
+              { file: fileName, urls: [url] },
+            );
+          }
+          failures.push(`${url}: ${explain(e)}`);
+        }
       }
-      failures.push(`${url}: ${explain(e)}`);
-    }
-  }
-  if (checksumError && failures.every((f) => f.endsWith('MD5 mismatch'))) throw checksumError;
-  throw new DatasetError(
-    'network',
-    `Could not download ${fileName} (${DATASETS[id].name}). Tried:\n  ${failures.join('\n  ')}\n` +
-      `If this machine has no internet access, that is expected. ${OFFLINE_HINT}`,
-    { file: fileName, urls, reasons: failures, hint: OFFLINE_HINT },
+      if (checksumError && failures.every((f) => f.endsWith('MD5 mismatch'))) throw checksumError;
+      throw new DatasetError(
+        'network',
+        `Could not download ${fileName} (${DATASETS[id].name}). Tried:\n  ${failures.join('\n  ')}\n` +
+          `If this machine has no internet access, that is expected. ${OFFLINE_HINT}`,
+        { file: fileName, urls, reasons: failures, hint: OFFLINE_HINT },
+      );
+    },
+    { signal: opts.signal, onWait: opts.onWait },
   );
 }
 
@@ -283,19 +357,19 @@ export async function cachedVerified(
   return out;
 }
 
-// One download per file at a time, whoever asks (two browser tabs, CLI inside the server).
+// One download per file at a time within this process (two browser tabs): the second asker
+// shares the first's promise instead of waiting on the lock.
 const inflight = new Map<string, Promise<CacheEntry>>();
 
 export function fetchDatasetFileOnce(
   id: DatasetId,
   fileName: string,
   opts: FetchFileOptions = {},
-): Promise<CacheEntry> {
+): { promise: Promise<CacheEntry>; shared: boolean } {
   const key = `${opts.root ?? cacheRoot(opts.env)}|${id}|${fileName}`;
-  let p = inflight.get(key);
-  if (!p) {
-    p = fetchDatasetFile(id, fileName, opts).finally(() => inflight.delete(key));
-    inflight.set(key, p);
-  }
-  return p;
+  const p = inflight.get(key);
+  if (p) return { promise: p, shared: true };
+  const promise = fetchDatasetFile(id, fileName, opts).finally(() => inflight.delete(key));
+  inflight.set(key, promise);
+  return { promise, shared: false };
 }

@@ -5,6 +5,7 @@
  * stands in.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { formatBytes } from './bytes.ts';
 import type { DatasetId } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 
@@ -55,14 +56,13 @@ interface Schema extends DBSchema {
 
 const DB_NAME = 'itra-datasets';
 const key = (id: string, name: string) => `${id}/${name}`;
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 function storageError(e: unknown, what: string, bytes?: number): DatasetError {
   const name = (e as { name?: string } | null)?.name;
   if (name === 'QuotaExceededError') {
     return new DatasetError(
       'quota',
-      `The browser has no room to keep ${what}${bytes ? ` (${mb(bytes)})` : ''}: storage quota exceeded. ` +
+      `The browser has no room to keep ${what}${bytes ? ` (${formatBytes(bytes)})` : ''}: storage quota exceeded. ` +
         'Clear cached datasets or site data, or allow more storage; the dataset still works for this ' +
         'session but will be downloaded again next time.',
       { file: what, cause: e },

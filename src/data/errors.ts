@@ -12,6 +12,7 @@ export type DatasetErrorCode =
   | 'count-mismatch'
   | 'label-range'
   | 'bad-gzip'
+  | 'too-large'
   | 'bad-archive'
   | 'bad-record-length'
   | 'checksum'

@@ -1,20 +1,31 @@
 /**
- * gunzip with the platform's DecompressionStream (browsers, workers, Node >= 18): no
- * dependency and native speed. Bytes that are not gzip pass through untouched, so callers
- * can hand over `.gz` or already-decompressed files alike.
+ * gunzip with the platform's DecompressionStream (browsers, workers, Node >= 18): native
+ * speed, and a stream, so the output can be bounded: reading stops, and the inflate with it,
+ * as soon as `maxBytes` is passed (a gzip bomb costs at most that much memory, never what its
+ * trailer claims). Bytes that are not gzip pass through untouched, so callers can hand over
+ * `.gz` or already-decompressed files alike.
  */
+import { formatBytes } from './bytes.ts';
 import { DatasetError } from './errors.ts';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip bytes; anything else is returned as is. */
-export async function maybeGunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Array> {
-  return isGzip(bytes) ? gunzip(bytes, file) : bytes;
+/** Decompresses gzip bytes (at most `maxBytes` of output); anything else is returned as is. */
+export async function maybeGunzip(
+  bytes: Uint8Array,
+  file: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  return isGzip(bytes) ? gunzip(bytes, file, maxBytes) : bytes;
 }
 
-export async function gunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Array> {
+export async function gunzip(
+  bytes: Uint8Array,
+  file: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
   if (!isGzip(bytes)) {
     throw new DatasetError('bad-gzip', `${file} is not gzip data (it does not start with 1f 8b).`, {
       file,
@@ -27,14 +38,16 @@ export async function gunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Arr
       { file },
     );
   }
-  // The trailer's ISIZE is the decompressed size mod 2^32: preallocate instead of holding
-  // every chunk and then a second full copy. A wrong guess just falls back to chunks.
+  // The trailer's ISIZE is the decompressed size mod 2^32: preallocate when it is within the
+  // bound instead of holding every chunk and then a second full copy. The trailer may lie:
+  // a wrong guess just falls back to chunks, still bounded by maxBytes.
   const n = bytes.length;
   const isize =
     (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
-  let out = isize > 0 && isize <= 1 << 30 ? new Uint8Array(isize) : new Uint8Array(0);
+  let out = isize > 0 && isize <= maxBytes ? new Uint8Array(isize) : new Uint8Array(0);
   let filled = 0;
   let chunks: Uint8Array[] | undefined;
+  let total = 0;
 
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
@@ -46,6 +59,16 @@ export async function gunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Arr
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new DatasetError(
+          'too-large',
+          `${file} decompresses to more than ${formatBytes(maxBytes)} (the most a ${file.replace(/\.gz$|\.tgz$/, '')} can hold; ` +
+            `stopped after ${formatBytes(total)} from a ${formatBytes(bytes.length)} file). It is not an official file; it was not read.`,
+          { file },
+        );
+      }
       if (chunks) {
         chunks.push(value);
       } else if (filled + value.length <= out.length) {
@@ -56,6 +79,7 @@ export async function gunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Arr
       }
     }
   } catch (e) {
+    if (e instanceof DatasetError) throw e;
     const why = e instanceof Error ? e.message : String(e);
     const cut = /unexpected end|incomplete|truncat/i.test(why);
     throw new DatasetError(
@@ -67,7 +91,6 @@ export async function gunzip(bytes: Uint8Array, file = 'file'): Promise<Uint8Arr
     );
   }
   if (chunks) {
-    const total = chunks.reduce((s, c) => s + c.length, 0);
     out = new Uint8Array(total);
     let o = 0;
     for (const c of chunks) {

@@ -2,13 +2,14 @@
  * The single entry from raw official files to DatasetSplits, used by the worker and the
  * CLI: decompresses, unpacks, validates and parses; carves a split when asked to.
  */
+
+import { md5 } from 'hash-wasm';
 import type { DatasetSamples } from '../protocol.ts';
 import { cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar.ts';
 import type { DatasetId, DatasetSplits, ImageSet } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { gunzip, isGzip, maybeGunzip } from './gunzip.ts';
 import { parseIdxPair } from './idx.ts';
-import { md5 } from './md5.ts';
 import {
   CIFAR_TEST_BATCH,
   CIFAR_TRAIN_BATCHES,
@@ -17,6 +18,7 @@ import {
   type FileSlot,
   getDataset,
   matchOfficialName,
+  maxRawBytes,
 } from './registry.ts';
 import { carveSplit } from './split.ts';
 
@@ -104,14 +106,18 @@ async function idxSplits(
     const i = bySlot.get(images);
     const l = bySlot.get(labels);
     if (!i || !l) return undefined;
-    return parseIdxPair(await maybeGunzip(i.bytes, i.name), await maybeGunzip(l.bytes, l.name), {
-      imagesFile: i.name,
-      labelsFile: l.name,
-      height: info.height,
-      width: info.width,
-      numClasses: info.numClasses,
-      datasetName: info.name,
-    });
+    return parseIdxPair(
+      await maybeGunzip(i.bytes, i.name, i.file.maxRawBytes),
+      await maybeGunzip(l.bytes, l.name, l.file.maxRawBytes),
+      {
+        imagesFile: i.name,
+        labelsFile: l.name,
+        height: info.height,
+        width: info.width,
+        numClasses: info.numClasses,
+        datasetName: info.name,
+      },
+    );
   };
   const missing = (...slots: FileSlot[]) =>
     slots.filter((s) => !bySlot.has(s)).map((s) => info.files.find((f) => f.slot === s)!.name);
@@ -133,9 +139,12 @@ async function cifarSplits(
     const m = matchOfficialName(info.id, f.name);
     if (!m) continue;
     if (m.batch) {
-      batches.set(m.batch, { bytes: await maybeGunzip(f.bytes, f.name), file: f.name });
+      batches.set(m.batch, {
+        bytes: await maybeGunzip(f.bytes, f.name, maxRawBytes(info.id, f.name)),
+        file: f.name,
+      });
     } else {
-      const tar = await maybeGunzip(f.bytes, f.name);
+      const tar = await maybeGunzip(f.bytes, f.name, m.file.maxRawBytes);
       for (const [name, bytes] of cifarBatchesFromTar(tar, f.name)) {
         if (!batches.has(name)) batches.set(name, { bytes, file: `${f.name}: ${name}` });
       }
@@ -203,12 +212,15 @@ export async function verifyDatasetFile(
   id: DatasetId,
   name: string,
   data: Uint8Array | ArrayBuffer,
-  opts: { strict?: boolean } = {},
+  opts: {
+    strict?: boolean /** MD5 of `data` when already computed (as it arrived). */;
+    md5?: string;
+  } = {},
 ): Promise<Verification> {
   const bytes = toBytes(data);
   const info = getDataset(id);
   const m = matchOfficialName(id, name);
-  const digest = md5(bytes);
+  const digest = opts.md5 ?? (await md5(bytes));
   if (!m)
     return { status: 'unverified', md5: digest, reason: `not an official ${info.name} file name` };
   const { file } = m;
@@ -229,8 +241,8 @@ export async function verifyDatasetFile(
     };
   }
   if (file.rawMd5) {
-    const content = isGzip(bytes) ? await gunzip(bytes, name) : bytes;
-    const got = content === bytes ? digest : md5(content);
+    const content = isGzip(bytes) ? await gunzip(bytes, name, file.maxRawBytes) : bytes;
+    const got = content === bytes ? digest : await md5(content);
     if (got !== file.rawMd5) throw mismatch(got, file.rawMd5, 'decompressed bytes');
     return { status: 'content', md5: got };
   }

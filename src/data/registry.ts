@@ -13,10 +13,14 @@ export interface DatasetFile {
   name: string;
   /** MD5 of the official compressed file, as the publisher lists it. */
   md5: string;
+  /** Size in bytes of the official compressed file: a download is cut off past it. */
+  bytes: number;
   /** Name of the decompressed file (what is inside the .gz). */
   rawName: string;
   /** Size in bytes of the decompressed file, where fixed by the format. */
   rawBytes?: number;
+  /** Most bytes a decompression of this file may produce (a gzip bomb stops there). */
+  maxRawBytes: number;
   /** MD5 of the decompressed bytes, where known; lets recompressed copies be verified. */
   rawMd5?: string;
 }
@@ -50,8 +54,11 @@ export interface DatasetInfo {
   mirrors: readonly Mirror[];
 }
 
+type IdxSlot = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
+
 const idxFiles = (
-  md5: Record<'trainImages' | 'trainLabels' | 'testImages' | 'testLabels', string>,
+  md5: Record<IdxSlot, string>,
+  bytes: Record<IdxSlot, number>,
   rawMd5: Partial<Record<'trainImages' | 'trainLabels' | 'testImages' | 'testLabels', string>>,
   trainSize: number,
   testSize: number,
@@ -62,7 +69,9 @@ const idxFiles = (
     name: 'train-images-idx3-ubyte.gz',
     rawName: 'train-images-idx3-ubyte',
     md5: md5.trainImages,
+    bytes: bytes.trainImages,
     rawBytes: 16 + trainSize * pixels,
+    maxRawBytes: 16 + trainSize * pixels,
     rawMd5: rawMd5.trainImages,
   },
   {
@@ -70,7 +79,9 @@ const idxFiles = (
     name: 'train-labels-idx1-ubyte.gz',
     rawName: 'train-labels-idx1-ubyte',
     md5: md5.trainLabels,
+    bytes: bytes.trainLabels,
     rawBytes: 8 + trainSize,
+    maxRawBytes: 8 + trainSize,
     rawMd5: rawMd5.trainLabels,
   },
   {
@@ -78,7 +89,9 @@ const idxFiles = (
     name: 't10k-images-idx3-ubyte.gz',
     rawName: 't10k-images-idx3-ubyte',
     md5: md5.testImages,
+    bytes: bytes.testImages,
     rawBytes: 16 + testSize * pixels,
+    maxRawBytes: 16 + testSize * pixels,
     rawMd5: rawMd5.testImages,
   },
   {
@@ -86,7 +99,9 @@ const idxFiles = (
     name: 't10k-labels-idx1-ubyte.gz',
     rawName: 't10k-labels-idx1-ubyte',
     md5: md5.testLabels,
+    bytes: bytes.testLabels,
     rawBytes: 8 + testSize,
+    maxRawBytes: 8 + testSize,
     rawMd5: rawMd5.testLabels,
   },
 ];
@@ -122,6 +137,7 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
         testImages: 'bef4ecab320f06d8554ea6380940ec79',
         testLabels: 'bb300cfdad3c16e7a12a480ee83cd310',
       },
+      { trainImages: 26421880, trainLabels: 29515, testImages: 4422102, testLabels: 5148 },
       {
         trainImages: 'f4a8712d7a061bf5bd6d2ca38dc4d50a',
         trainLabels: '9018921c3c673c538a1fc5bad174d6f9',
@@ -167,6 +183,7 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
         testImages: '5c965bf0a639b31b8f53240b1b52f4d7',
         testLabels: '7320c461ea6c1c855c0b718fb2a4b134',
       },
+      { trainImages: 18165135, trainLabels: 29497, testImages: 3041136, testLabels: 5120 },
       {
         trainLabels: '949e75301f8813e0dc5800dcc320fc52',
         testImages: 'bf305b8cd328700fbc17f5acbc2856d2',
@@ -214,6 +231,9 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
         name: 'cifar-10-binary.tar.gz',
         rawName: 'cifar-10-binary.tar',
         md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+        bytes: 170052171,
+        // The official tar holds six 30,730,000-byte batches and a few small files.
+        maxRawBytes: 200 * 2 ** 20,
       },
     ],
     // https but no CORS headers: server-side only.
@@ -222,6 +242,22 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
     ],
   },
 };
+
+/**
+ * Hosts a download may be redirected to besides the mirror's own (always over https).
+ * GitHub raw files can be served from its object store.
+ */
+export const REDIRECT_HOSTS: readonly string[] = [
+  'objects.githubusercontent.com',
+  'media.githubusercontent.com',
+];
+
+/** Largest output allowed when decompressing `name` (an official file's, else 200 MiB). */
+export function maxRawBytes(id: DatasetId, name: string): number {
+  const m = matchOfficialName(id, name);
+  if (!m || m.batch) return 200 * 2 ** 20;
+  return m.file.maxRawBytes;
+}
 
 export const DATASET_ID_LIST: readonly DatasetId[] = ['kmnist', 'fmnist', 'cifar10'];
 

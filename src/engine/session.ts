@@ -32,6 +32,8 @@ export interface SessionListener {
   onCheckpointError?(error: Error): void;
   /** The feature views of an eval step, right after its onPoint (embedSize > 0). */
   onViews?(runId: string, views: FrameResult): void;
+  /** After every step, with its number: no tensor is read for it (CLI progress bars). */
+  onStep?(step: number): void;
 }
 
 export interface SessionOptions {
@@ -324,6 +326,7 @@ export class TrainingSession {
         }
         this.step++;
         this.stepsInInterval++;
+        this.listener.onStep?.(this.step);
         const last = this.maxSteps > 0 && this.step >= this.maxSteps;
         if (this.step % this.config.evalEvery === 0 || last || this.paused) {
           await this.evaluateAll(batch);

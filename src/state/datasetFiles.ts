@@ -60,15 +60,5 @@ export function guessDataset(names: readonly string[], selected: DatasetId): Dat
   };
 }
 
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
+/** Sizes as everywhere else in the app (MB = 10^6). */
+export { formatBytes } from '../data/bytes';

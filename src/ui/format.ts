@@ -26,3 +26,6 @@ export function fmtRate(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
   return n >= 100 ? fmtInt(n) : n.toFixed(n >= 10 ? 1 : 2);
 }
+
+/** Byte sizes: the app's one formatter (MB = 10^6), shared with the CLIs. */
+export { formatBytes, formatDuration, formatRate } from '../data/bytes';
