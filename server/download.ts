@@ -242,7 +242,7 @@ async function officialEntry(
   root: string,
 ): Promise<CacheEntry | undefined> {
   const e = (await readManifest(id, root))[fileName];
-  if (!e || e.verified !== 'official') return undefined;
+  if (e?.verified !== 'official') return undefined;
   const size = await fsp.stat(path.join(cacheDir(id, root), fileName)).then(
     (s) => s.size,
     () => -1,

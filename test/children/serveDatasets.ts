@@ -27,9 +27,9 @@ const server = http.createServer((req, res) => {
   res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
   mw(req, res, () => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = staticDir && path.join(staticDir, rel === '/' ? 'index.html' : rel);
+    const file = staticDir ? path.join(staticDir, rel === '/' ? 'index.html' : rel) : '';
     if (
-      !file ||
+      !staticDir ||
       !file.startsWith(staticDir) ||
       !fs.existsSync(file) ||
       fs.statSync(file).isDirectory()
