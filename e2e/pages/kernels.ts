@@ -6,10 +6,20 @@
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs';
-import { channelSum } from '../../src/engine/channelSum';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
-import { DIRECT_CONV2D } from '../../src/engine/directConv';
-import { convFilterGradient, filterGradientByTaps } from '../../src/engine/filterGradient';
+import { channelSum } from '../../src/engine/kernels/channelSum';
+import { DIRECT_CONV2D } from '../../src/engine/kernels/directConv';
+import { convFilterGradient, filterGradientByTaps } from '../../src/engine/kernels/filterGradient';
+import { hasMatchingKernels } from '../../src/engine/kernels/matchingKernels';
+import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/kernels/median';
+import {
+  onEmulatedWebGl,
+  onEmulatedWebGpu,
+  withProgramChoices,
+} from '../../src/engine/kernels/programChoices';
+import { registerEngineKernels } from '../../src/engine/kernels/registerEngineKernels';
+import { reluBackward } from '../../src/engine/kernels/reluBackward';
+import { selectByFlag, sgdCandidate, sgdVelocity } from '../../src/engine/kernels/sgdUpdate';
 import {
   clearMatchingCache,
   matchingLossOf,
@@ -17,17 +27,8 @@ import {
   pairwiseSqDist,
   SIGMA_FLOOR,
 } from '../../src/engine/matching';
-import { hasMatchingKernels } from '../../src/engine/matchingKernels';
-import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/medianKernel';
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
-import {
-  onEmulatedWebGl,
-  onEmulatedWebGpu,
-  withProgramChoices,
-} from '../../src/engine/programChoices';
-import { reluBackward } from '../../src/engine/reluBackward';
-import { selectByFlag, sgdCandidate, sgdVelocity } from '../../src/engine/sgdKernels';
 import { trainingLoss } from '../../src/engine/trainer';
 
 /** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
@@ -142,7 +143,7 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   for (const p of model.params) {
     out[`d ${p.name.split('/').slice(1).join('/')}`] = Array.from(await grads[p.name]!.data());
   }
-  // One guarded SGD step (the engine's SGD kernels, sgdKernels.ts), then the loss again: the
+  // One guarded SGD step (the engine's SGD kernels, sgdUpdate.ts), then the loss again: the
   // updated weights and biases go back through the fused kernels.
   const opt = new GuardedOptimizer('sgd', model.params, 0.05, 0.9);
   tf.tidy(() =>
@@ -368,6 +369,7 @@ export async function checkBackend(backend: string): Promise<Record<string, unkn
 }
 
 async function main() {
+  registerEngineKernels();
   const result: Record<string, unknown> = {};
   for (const backend of ['cpu', 'webgpu', 'webgl']) result[backend] = await checkBackend(backend);
   (window as unknown as { kernelCheck: unknown }).kernelCheck = result;

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLDEN_FILE, hasGolden, SKIP_NO_SHARED } from '../../test/shared';
 import type { Estimator } from './config';
+import { CLASS_MMD2, MATCHING_GRADIENT, PAIRWISE_SQ_DIST } from './kernels/matchingKernels';
 import {
   clearMatchingCache,
   matchingLossOf,
@@ -15,7 +16,6 @@ import {
   pairwiseSqDist,
   setMatchingKernels,
 } from './matching';
-import { CLASS_MMD2, MATCHING_GRADIENT, PAIRWISE_SQ_DIST } from './matchingKernels';
 
 interface GoldenVariant {
   match_c: number;

@@ -17,9 +17,9 @@ import {
   hasMatchingKernels,
   matchingGradient,
   pairwiseSqDistKernel,
-} from './matchingKernels';
+} from './kernels/matchingKernels';
+import { hasMedianKernel, upperTriangleMedianKernel } from './kernels/median';
 import { disposePlan, type MatchingPlan, matchingPlan } from './matchingPlan';
-import { hasMedianKernel, upperTriangleMedianKernel } from './medianKernel';
 
 export const SIGMA_FLOOR = 1e-6;
 export const SQRT_EPS = 1e-8;
@@ -84,7 +84,7 @@ export function crossSqDist(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * σ without a gradient wrapper (callers are inside a customGrad forward, which is not taped).
- * One kernel where the backend has ours (medianKernel.ts); on webgl (and for very large
+ * One kernel where the backend has ours (median.ts); on webgl (and for very large
  * batches on webgpu), topk over the gathered upper triangle.
  */
 function bandwidth(d: tf.Tensor2D): tf.Scalar {

@@ -8,12 +8,12 @@
  * the setting in which the spec's collapse/warm-up behaviour was measured.
  */
 import * as tf from '@tensorflow/tfjs';
-import { channelSum } from './channelSum';
 import type { ModelId } from './config';
-import { gradientKernel } from './cpuGradients';
-import { convFilterGradient } from './filterGradient';
-import { biasConvKernel } from './programChoices';
-import { reluBackward } from './reluBackward';
+import { channelSum } from './kernels/channelSum';
+import { gradientKernel } from './kernels/cpuGradients';
+import { convFilterGradient } from './kernels/filterGradient';
+import { biasConvKernel } from './kernels/programChoices';
+import { reluBackward } from './kernels/reluBackward';
 import { Rng } from './rng';
 
 export interface InputShape {

@@ -1,12 +1,11 @@
 /**
- * tfjs backend setup for Node (CLI, unit tests, benchmarks); the browser worker uses
- * `setupWasmBackend`. Node only (WebGPU comes from Dawn's binding, nodeWebGpu.ts): excluded
- * from the app's tsconfig.
+ * tfjs backend setup for Node (CLI, unit tests, benchmarks); the browser worker has its own
+ * (src/worker/backend.ts). Node only (WebGPU comes from Dawn's binding, nodeWebGpu.ts):
+ * excluded from the app's tsconfig.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmGradientKernels, setupWasmBackend } from './wasmGradients';
-
-export { registerWasmGradientKernels, setupWasmBackend };
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerEngineKernels } from './kernels/registerEngineKernels';
 
 export type NodeBackendName = 'wasm' | 'cpu' | 'webgpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -31,8 +30,10 @@ export function wasmBinaryFolder(): string {
  * loads the binaries from node_modules and registers the missing gradient kernels, so that
  * CNNs train ~10-100x faster than on 'cpu'. 'webgpu' runs on the first adapter Dawn offers
  * (`nodeGpuAdapter()` names it) and throws, saying why, where there is none.
+ * Registers the engine's kernels first, whichever the backend.
  */
 export async function setupNodeBackend(name: NodeBackendName = 'wasm'): Promise<string> {
+  registerEngineKernels();
   if (name === 'wasm') return setupWasmBackend(wasmBinaryFolder());
   if (name === 'webgpu') {
     const { setupNodeWebGpu } = await import('./nodeWebGpu');
@@ -50,3 +51,23 @@ let gpuAdapter: string | undefined;
 export function nodeGpuAdapter(): string | undefined {
   return tf.getBackend() === 'webgpu' ? gpuAdapter : undefined;
 }
+
+/**
+ * Makes 'wasm' the active backend; returns its name. `wasmPaths`: the folder (ending in '/')
+ * or file map of the .wasm binaries, passed to `setWasmPaths`. Throws if the backend cannot
+ * start (e.g. the binaries cannot be loaded).
+ */
+async function setupWasmBackend(wasmPaths: Parameters<typeof setWasmPaths>[0]): Promise<string> {
+  if (!wasmPathsSet) {
+    setWasmPaths(wasmPaths);
+    wasmPathsSet = true;
+  }
+  const ok = await tf.setBackend('wasm');
+  if (!ok) throw new Error('The tfjs wasm backend failed to start (see the log for the cause)');
+  await tf.ready();
+  return tf.getBackend();
+}
+
+// The paths are read only by the first initialisation, and setWasmPaths throws after a failed
+// one: set them once.
+let wasmPathsSet = false;

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerId } from './config';
-import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdKernels';
+import { selectByFlag, sgdCandidate, sgdVelocity } from './kernels/sgdUpdate';
 
 export class GuardedOptimizer {
   readonly lr: tf.Variable<tf.Rank.R0>;
@@ -80,7 +80,7 @@ export class GuardedOptimizer {
           // PyTorch's SGD: the decay joins the gradient before the momentum.
           const g = decay ? tf.add(gRaw, tf.mul(p, this.weightDecay)) : gRaw;
           const [v] = this.slots[i];
-          // One kernel each (sgdKernels.ts): the candidate p − lr·(μv + g) to probe, then
+          // One kernel each (sgdUpdate.ts): the candidate p − lr·(μv + g) to probe, then
           // v ← ok ? μv + g : v, computed again inside its kernel rather than stored.
           const pNew = sgdCandidate(p, v, g, this.lr, this.momentum);
           updates.push([v, (ok) => sgdVelocity(ok, v, g, this.momentum)], [p, pNew]);

@@ -25,12 +25,12 @@ import {
 import { FeatureViews, type FrameResult, type FeatureViews as Views } from './features/embedding';
 import type { EmbedSet } from './features/embedSet';
 import { addFrame } from './features/frames';
+import { withProgramChoices } from './kernels/programChoices';
 import { updatedCenters } from './losses';
 import { matchingLoss, normalizedIntraClassDistance, SIGMA_FLOOR } from './matching';
 import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
 import { type DiscernWeights, planFor, trainingLoss } from './objective';
 import { GuardedOptimizer } from './optimizer';
-import { withProgramChoices } from './programChoices';
 import {
   type Point,
   RUN_SCHEMA_ID,

@@ -9,7 +9,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmGradientKernels } from '../engine/wasmGradients';
+import { registerEngineKernels } from '../engine/kernels/registerEngineKernels';
 import type { BackendInfo, BackendName } from '../protocol';
 import { patchThreadedWasmFactory } from './wasmThreads';
 
@@ -88,7 +88,6 @@ async function probeWebGpu(
 async function trySetBackend(name: BackendName, notes: string[]): Promise<string | null> {
   try {
     if (name === 'wasm') {
-      registerWasmGradientKernels();
       const isolated =
         (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       setWasmPaths({
@@ -141,6 +140,7 @@ export async function chooseBackend(
   skip: BackendName[] = [],
   { allowSoftwareGpu = true }: { allowSoftwareGpu?: boolean } = {},
 ): Promise<BackendInfo> {
+  registerEngineKernels();
   const fallbackReasons: string[] = [];
   const notes: string[] = [];
   for (const name of BACKEND_ORDER) {

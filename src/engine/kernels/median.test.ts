@@ -5,13 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clearMatchingCache, medianBandwidth, pairwiseSqDist, SIGMA_FLOOR } from './matching';
+import { clearMatchingCache, medianBandwidth, pairwiseSqDist, SIGMA_FLOOR } from '../matching';
 import {
   hasMedianKernel,
   UPPER_TRIANGLE_MEDIAN,
   upperTriangleMedian,
   upperTriangleMedianKernel,
-} from './medianKernel';
+} from './median';
 
 /** The reference: topk over the gathered upper triangle, as the engine did before the kernel. */
 function topkMedian(d: tf.Tensor2D): number {

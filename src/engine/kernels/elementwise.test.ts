@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
 import { CHANNEL_SUM, channelSum } from './channelSum';
 import { RELU_BACKWARD, reluBackward } from './reluBackward';
-import { Rng } from './rng';
 
 function uniform(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);

@@ -15,11 +15,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { onEmulatedWebGl, onEmulatedWebGpu } from './programChoices';
+import {
+  type CpuBackendLike,
+  defineKernel,
+  hasKernel,
+  type KernelArgs,
+  runKernel,
+  type TensorInfo,
+} from './registry';
 
 export const CHANNEL_SUM = 'ItraChannelSum';
-
-type TensorInfo = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
 
 /** Column sums of the row-major rows × channels `x`, in float64. */
 export function channelSums(x: ArrayLike<number>, channels: number): Float32Array {
@@ -31,10 +36,6 @@ export function channelSums(x: ArrayLike<number>, channels: number): Float32Arra
   return Float32Array.from(acc);
 }
 
-interface CpuBackendLike {
-  readSync(dataId: unknown): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
-}
 const channelsOf = (x: TensorInfo) => x.shape[x.shape.length - 1] ?? 1;
 
 function onCpu({ inputs, backend }: KernelArgs): TensorInfo {
@@ -44,20 +45,12 @@ function onCpu({ inputs, backend }: KernelArgs): TensorInfo {
   return b.makeTensorInfo([c], 'float32', channelSums(b.readSync(x.dataId), c));
 }
 
-if (!tf.getKernel(CHANNEL_SUM, 'cpu')) {
-  tf.registerKernel({
-    kernelName: CHANNEL_SUM,
-    backendName: 'cpu',
-    kernelFunc: onCpu as unknown as tf.KernelFunc,
-  });
-}
+export const channelSumKernel = defineKernel(CHANNEL_SUM, { cpu: onCpu });
 
 /** Σ over every axis but the last: [..., C] → [C]. */
 export function channelSum(x: tf.Tensor): tf.Tensor1D {
   if (x.rank < 1) throw new Error('channelSum: a tensor of rank ≥ 1 expected');
-  if (tf.getKernel(CHANNEL_SUM, tf.getBackend())) {
-    return tf.engine().runKernel(CHANNEL_SUM, { x }) as tf.Tensor1D;
-  }
+  if (hasKernel(CHANNEL_SUM)) return runKernel(CHANNEL_SUM, { x });
   if (x.rank === 4 && (tf.getBackend() === 'wasm' || onEmulatedWebGl() || onEmulatedWebGpu())) {
     const [, h, w] = x.shape as [number, number, number, number];
     return tf.tidy(() => {

@@ -11,11 +11,18 @@
  * of a customGrad (the matching loss, or `medianBandwidth`), which the tape does not record.
  */
 import * as tf from '@tensorflow/tfjs';
+import {
+  type CpuBackendLike,
+  defineKernel,
+  hasKernel,
+  type KernelArgs,
+  runKernel,
+  type TensorInfo,
+  type WasmBackendLike,
+  type WebGpuBackendLike,
+} from './registry';
 
 export const UPPER_TRIANGLE_MEDIAN = 'ItraUpperTriangleMedian';
-
-type TensorInfo = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /** Median of the strict upper triangle of the row-major n×n `values` (mean of the middle two). */
 export function upperTriangleMedian(values: ArrayLike<number>, n: number): number {
@@ -81,17 +88,8 @@ function swap(v: Float32Array, a: number, b: number): void {
   v[b] = t;
 }
 
-/** What the cpu and wasm backends offer a kernel (both keep tensor data in CPU memory). */
-interface InMemoryBackend {
-  readSync(dataId: unknown): tf.TypedArray;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
-  makeOutput?(
-    shape: number[],
-    dtype: tf.DataType,
-    offset?: number,
-    values?: tf.TypedArray,
-  ): TensorInfo;
-}
+/** The cpu and wasm backends both keep tensor data in CPU memory. */
+type InMemoryBackend = Partial<CpuBackendLike & WasmBackendLike> & Pick<CpuBackendLike, 'readSync'>;
 
 function medianInMemory({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const x = inputs.x!;
@@ -191,16 +189,6 @@ class MiddleValueProgram {
   }
 }
 
-interface WebGpuBackendLike {
-  runWebGPUProgram(
-    program: unknown,
-    inputs: TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: Array<{ type: string; data: number[] }>,
-  ): TensorInfo;
-  disposeData(dataId: unknown): void;
-}
-
 function medianOnWebGpu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const x = inputs.x!;
   const b = backend as WebGpuBackendLike;
@@ -214,21 +202,11 @@ function medianOnWebGpu({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   return { dataId: middle.dataId, shape: [], dtype: 'float32' };
 }
 
-const KERNELS: Record<string, (args: KernelArgs) => TensorInfo> = {
+export const medianKernel = defineKernel(UPPER_TRIANGLE_MEDIAN, {
   cpu: medianInMemory,
   wasm: medianInMemory,
   webgpu: medianOnWebGpu,
-};
-
-for (const [backendName, kernelFunc] of Object.entries(KERNELS)) {
-  if (!tf.getKernel(UPPER_TRIANGLE_MEDIAN, backendName)) {
-    tf.registerKernel({
-      kernelName: UPPER_TRIANGLE_MEDIAN,
-      backendName,
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
-  }
-}
+});
 
 /** Pairs above which the one-workgroup WGSL sort hands over to topk (~724 rows). */
 export const WEBGPU_MAX_PAIRS = 2 ** 18;
@@ -237,11 +215,11 @@ export const WEBGPU_MAX_PAIRS = 2 ** 18;
 export function hasMedianKernel(n: number): boolean {
   const backend = tf.getBackend();
   if (backend === 'webgpu' && (n * (n - 1)) / 2 > WEBGPU_MAX_PAIRS) return false;
-  return tf.getKernel(UPPER_TRIANGLE_MEDIAN, backend) !== undefined;
+  return hasKernel(UPPER_TRIANGLE_MEDIAN, backend);
 }
 
 /** max(floor, median of the strict upper triangle of the square `d`): a scalar, no gradient. */
 export function upperTriangleMedianKernel(d: tf.Tensor2D, floor: number): tf.Scalar {
   if (d.shape[0] < 2) return tf.scalar(floor); // no pair: nothing to take a median of
-  return tf.engine().runKernel(UPPER_TRIANGLE_MEDIAN, { x: d }, { floor }) as tf.Scalar;
+  return runKernel(UPPER_TRIANGLE_MEDIAN, { x: d }, { floor });
 }

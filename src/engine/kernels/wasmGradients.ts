@@ -45,186 +45,15 @@
  * wasm's MaxPoolWithArgmax has the FLT_MIN bug too (forward values): unused here.
  * tfjs core bug on every backend: squaredDifference's gradient ignores broadcasting.
  *
- * `registerWasmGradientKernels()` must run after '@tensorflow/tfjs-backend-wasm' registered
- * its kernels (this module imports it, so calling it after importing this module is enough).
+ * registerEngineKernels() must run after '@tensorflow/tfjs-backend-wasm' registered its
+ * kernels (importing the package does), so that ours replace them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { convInfoOf, filterGradInfo, maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
-
-type Shape4 = [number, number, number, number];
-// biome-ignore lint/complexity/noBannedTypes: tfjs types a kernel's backend as {}.
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: {}; attrs?: tf.NamedAttrMap };
-
-/** Runs one of wasm's own kernels; the caller owns (and must dispose) the result. */
-function runWasm(
-  kernelName: string,
-  backend: BackendWasm,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap = {},
-): tf.TensorInfo {
-  const kernel = tf.getKernel(kernelName, 'wasm');
-  if (kernel == null) throw new Error(`wasm backend has no '${kernelName}' kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
-}
-
-function release(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (t == null) throw new Error(`missing kernel input '${name}'`);
-  return t;
-}
-
-function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as BackendWasm;
-  const x = input(inputs, 'x');
-  const dy = input(inputs, 'dy');
-  const info = filterGradInfo(x.shape, attrs);
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-  const { inHeight, inWidth, outHeight, outWidth, padInfo } = info;
-  const nhwc = info.dataFormat === 'channelsLast';
-
-  // Channels become the batch and the batch becomes the contracted channel axis.
-  const xT = runWasm('Transpose', b, { x }, { perm: nhwc ? [3, 1, 2, 0] : [1, 2, 3, 0] });
-  const dyT = runWasm('Transpose', b, { x: dy }, { perm: nhwc ? [1, 2, 0, 3] : [2, 3, 0, 1] });
-  // Bottom/right pads chosen so that the output is exactly fh x fw where possible; rows the
-  // forward conv never read (negative pad) are cut from the (small) output instead.
-  const bottom = (outHeight - 1) * sh + fh - inHeight - padInfo.top;
-  const right = (outWidth - 1) * sw + fw - inWidth - padInfo.left;
-  const explicit: tf.backend_util.ExplicitPadding = [
-    [0, 0],
-    [padInfo.top, Math.max(0, bottom)],
-    [padInfo.left, Math.max(0, right)],
-    [0, 0],
-  ];
-  const conv = runWasm(
-    'Conv2D',
-    b,
-    { x: xT, filter: dyT },
-    { strides: 1, pad: explicit, dataFormat: 'NHWC', dilations: [sh, sw] },
-  );
-  release(b, xT, dyT);
-  let grad = conv;
-  if (conv.shape[1] !== fh || conv.shape[2] !== fw) {
-    grad = runWasm(
-      'Slice',
-      b,
-      { x: conv },
-      { begin: [0, 0, 0, 0], size: [conv.shape[0], fh, fw, conv.shape[3]] },
-    );
-    release(b, conv);
-  }
-  const out = runWasm('Transpose', b, { x: grad }, { perm: [1, 2, 0, 3] });
-  release(b, grad);
-  return out;
-}
-
-/** wasm's own kernels that ours replace, kept for the cases ours hand back to them. */
-const natives = new Map<string, tf.KernelFunc>();
-
-function runNative(name: string, args: KernelArgs): tf.TensorInfo {
-  const kernelFunc = natives.get(name);
-  if (kernelFunc == null) throw new Error(`wasm backend has no native '${name}' kernel`);
-  return kernelFunc(args) as tf.TensorInfo;
-}
-
-function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const b = backend as BackendWasm;
-  const dy = input(inputs, 'dy');
-  const filter = input(inputs, 'filter');
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  const info = convInfoOf(
-    inputShape,
-    filter.shape as Shape4,
-    strides,
-    pad,
-    dimRoundingMode,
-    dataFormat,
-  );
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-  const { batchSize, inHeight, inWidth, outHeight, outWidth, padInfo } = info;
-  const { inChannels, outChannels } = info;
-  const top = fh - 1 - padInfo.top;
-  const left = fw - 1 - padInfo.left;
-  if (info.dataFormat !== 'channelsLast' || top < 0 || left < 0) {
-    return runNative('Conv2DBackpropInput', args);
-  }
-
-  // Dilate dy by the stride: [N,OH,1,OW,1,C] padded to [N,OH,sh,OW,sw,C] = [N,OH*sh,OW*sw,C].
-  let dyD = dy;
-  const owned: tf.TensorInfo[] = [];
-  if (sh > 1 || sw > 1) {
-    const r6 = runWasm(
-      'Reshape',
-      b,
-      { x: dy },
-      { shape: [batchSize, outHeight, 1, outWidth, 1, outChannels] },
-    );
-    const padded = runWasm(
-      'PadV2',
-      b,
-      { x: r6 },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    );
-    release(b, r6);
-    dyD = runWasm(
-      'Reshape',
-      b,
-      { x: padded },
-      { shape: [batchSize, outHeight * sh, outWidth * sw, outChannels] },
-    );
-    release(b, padded);
-    owned.push(dyD);
-  }
-  // Rotated filter [FH,FW,Cout,Cin]: dx = full correlation of dilated dy with it.
-  const rev = runWasm('Reverse', b, { x: filter }, { dims: [0, 1] });
-  const rot = runWasm('Transpose', b, { x: rev }, { perm: [0, 1, 3, 2] });
-  release(b, rev);
-  const bottom = inHeight + fh - 1 - top - dyD.shape[1]!;
-  const right = inWidth + fw - 1 - left - dyD.shape[2]!;
-  const conv = runWasm(
-    'Conv2D',
-    b,
-    { x: dyD, filter: rot },
-    {
-      strides: 1,
-      pad: [
-        [0, 0],
-        [top, Math.max(0, bottom)],
-        [left, Math.max(0, right)],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-      dilations: 1,
-    },
-  );
-  release(b, rot, ...owned);
-  if (conv.shape[1] === inHeight && conv.shape[2] === inWidth) return conv;
-  // Trailing zeros of the dilation (or rows the forward conv never read) make it too big.
-  const out = runWasm(
-    'Slice',
-    b,
-    { x: conv },
-    { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, inChannels] },
-  );
-  release(b, conv);
-  return out;
-}
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
+import { defineKernel, type KernelArgs, type KernelImpl } from './registry';
+import { conv2DBackpropFilter, conv2DBackpropInput } from './wasmConvGradients';
+import { input, release, runNative, runWasm } from './wasmOps';
 
 function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -360,61 +189,17 @@ export const WASM_GRADIENT_KERNELS = [
   'Identity',
 ] as const;
 
-const CONFIGS: Record<(typeof WASM_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
-  Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
-  Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
-  MaxPoolGrad: maxPoolGrad as unknown as tf.KernelFunc,
-  UnsortedSegmentSum: unsortedSegmentSum as unknown as tf.KernelFunc,
-  BatchMatMul: batchMatMul as unknown as tf.KernelFunc,
-  Tile: tile as unknown as tf.KernelFunc,
-  Identity: identity as unknown as tf.KernelFunc,
+const IMPLS: Record<(typeof WASM_GRADIENT_KERNELS)[number], KernelImpl> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  MaxPoolGrad: maxPoolGrad,
+  UnsortedSegmentSum: unsortedSegmentSum,
+  BatchMatMul: batchMatMul,
+  Tile: tile,
+  Identity: identity,
 };
 
-/**
- * Registers (or replaces) the wasm kernels listed in this file's header. Idempotent; safe to
- * call before or after `tf.setBackend('wasm')` (none of these kernels needs a setup step).
- */
-export function registerWasmGradientKernels(): void {
-  for (const name of WASM_GRADIENT_KERNELS) {
-    const kernelFunc = CONFIGS[name];
-    const existing = tf.getKernel(name, 'wasm');
-    if (existing?.kernelFunc === kernelFunc) continue;
-    if (existing != null) {
-      natives.set(name, existing.kernelFunc);
-      // Unregister first: registerKernel would warn about overriding.
-      tf.unregisterKernel(name, 'wasm');
-    }
-    // Keep the replaced kernel's setup step: it binds the native function the fallback calls.
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc,
-      setupFunc: existing?.setupFunc,
-      disposeFunc: existing?.disposeFunc,
-    });
-  }
-}
-
-/**
- * Makes 'wasm' the active backend with the gradient kernels registered; returns its name.
- * `wasmPaths`: the folder (ending in '/') or file map of the .wasm binaries, passed to
- * `setWasmPaths` (the browser worker serves them from its own origin; Node passes a file: URL).
- * Throws if the backend cannot start (e.g. the binaries cannot be loaded).
- */
-export async function setupWasmBackend(
-  wasmPaths?: Parameters<typeof setWasmPaths>[0],
-): Promise<string> {
-  if (wasmPaths != null && !wasmPathsSet) {
-    setWasmPaths(wasmPaths);
-    wasmPathsSet = true;
-  }
-  registerWasmGradientKernels();
-  const ok = await tf.setBackend('wasm');
-  if (!ok) throw new Error('The tfjs wasm backend failed to start (see the log for the cause)');
-  await tf.ready();
-  return tf.getBackend();
-}
-
-// The paths are read only by the first initialisation, and setWasmPaths throws after a failed
-// one: set them once.
-let wasmPathsSet = false;
+/** Replace wasm's kernels of these names (registry.ts keeps its own setup steps). */
+export const WASM_KERNELS = WASM_GRADIENT_KERNELS.map((name) =>
+  defineKernel(name, { wasm: IMPLS[name] }),
+);

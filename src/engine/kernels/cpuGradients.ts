@@ -20,13 +20,7 @@ import {
   maxPoolGradInfo,
   maxPoolGradientInto,
 } from './gradientLoops';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-
-interface CpuBackendLike {
-  readSync(dataId: unknown): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): tf.TensorInfo;
-}
+import { type CpuBackendLike, defineKernel, hasKernel, type KernelArgs } from './registry';
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as CpuBackendLike;
@@ -51,15 +45,9 @@ const OURS = {
   [tf.MaxPoolGrad]: { name: 'ItraMaxPoolGrad', kernelFunc: maxPoolGrad },
 } as const;
 
-for (const { name, kernelFunc } of Object.values(OURS)) {
-  if (!tf.getKernel(name, 'cpu')) {
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'cpu',
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
-  }
-}
+export const CPU_GRADIENT_KERNELS = Object.values(OURS).map(({ name, kernelFunc }) =>
+  defineKernel(name, { cpu: kernelFunc }),
+);
 
 /**
  * The kernel the engine runs for `tfjsName` on the active backend: ours where registered (cpu),
@@ -67,5 +55,5 @@ for (const { name, kernelFunc } of Object.values(OURS)) {
  */
 export function gradientKernel(tfjsName: typeof tf.Conv2DBackpropFilter | typeof tf.MaxPoolGrad) {
   const ours = OURS[tfjsName].name;
-  return tf.getKernel(ours, tf.getBackend()) ? ours : tfjsName;
+  return hasKernel(ours) ? ours : tfjsName;
 }

@@ -12,12 +12,9 @@
  * e2e/kernels.spec.ts (the whole tiny CNN's loss and gradients).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGpuBackendLike } from './elementwiseKernels';
+import { defineKernel, type KernelArgs, type TensorInfo, type WebGpuBackendLike } from './registry';
 
 export const DIRECT_CONV2D = 'ItraDirectConv2D';
-
-type TensorInfo = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Shape4 = [number, number, number, number];
 
 class DirectConvProgram {
@@ -102,10 +99,4 @@ function directConv({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   ]);
 }
 
-if (!tf.getKernel(DIRECT_CONV2D, 'webgpu')) {
-  tf.registerKernel({
-    kernelName: DIRECT_CONV2D,
-    backendName: 'webgpu',
-    kernelFunc: directConv as unknown as tf.KernelFunc,
-  });
-}
+export const directConvKernel = defineKernel(DIRECT_CONV2D, { webgpu: directConv });

@@ -1,15 +1,24 @@
 /**
- * Registers an elementwise kernel of ours on the four backends the app uses, from one
+ * An elementwise kernel of ours on the four backends the app uses, from one
  * definition: a typed-array loop (cpu, and wasm over its heap), a GLSL fragment program (webgl)
  * and a WGSL compute program, one invocation per element (webgpu). Inputs are float32 tensors
  * of the output's shape or scalars; float attributes reach the GPU programs as uniforms.
- * Used by sgdKernels.ts and reluBackward.ts.
+ * Used by sgdUpdate.ts and reluBackward.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type TensorInfo = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-export type Values = ArrayLike<number>;
+import {
+  type CpuBackendLike,
+  defineKernel,
+  type KernelArgs,
+  type KernelBackend,
+  type KernelDefinition,
+  type KernelImpl,
+  type TensorInfo,
+  type Values,
+  type WasmBackendLike,
+  type WebGlBackendLike,
+  type WebGpuBackendLike,
+} from './registry';
 
 export interface ElementwiseKernel {
   name: string;
@@ -25,37 +34,11 @@ export interface ElementwiseKernel {
   glsl: string;
   /** webgpu: statements run for `index` < size, writing result[index]. */
   wgsl: string;
-  /** Where to register it (default: all four). */
-  backends?: Array<'cpu' | 'wasm' | 'webgl' | 'webgpu'>;
+  /** Where it runs (default: all four). */
+  backends?: KernelBackend[];
 }
 
-interface CpuBackendLike {
-  readSync(dataId: unknown): tf.TypedArray;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.TypedArray): TensorInfo;
-}
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): tf.TypedArray;
-}
-interface WebGlBackendLike {
-  runWebGLProgram(
-    program: object,
-    inputs: TensorInfo[],
-    dtype: tf.DataType,
-    customUniformValues?: number[][],
-  ): TensorInfo;
-}
-/** What our WebGPU kernels call on tfjs-webgpu's backend (also directConv.ts). */
-export interface WebGpuBackendLike {
-  runWebGPUProgram(
-    program: object,
-    inputs: TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: Array<{ type: string; data: number[] }>,
-  ): TensorInfo;
-}
-
-function makers(k: ElementwiseKernel) {
+function makers(k: ElementwiseKernel): Record<KernelBackend, KernelImpl> {
   const attrNames = k.attrs ?? [];
   const attrValues = (attrs?: tf.NamedAttrMap) =>
     attrNames.map((a) => Math.fround((attrs?.[a] as number) ?? 0));
@@ -125,16 +108,9 @@ function makers(k: ElementwiseKernel) {
   };
 }
 
-/** Registers `k` on cpu, wasm, webgl and webgpu or `k.backends` (once; later calls do nothing). */
-export function registerElementwiseKernel(k: ElementwiseKernel): void {
-  for (const [backendName, kernelFunc] of Object.entries(makers(k))) {
-    if (k.backends && !k.backends.includes(backendName as 'cpu')) continue;
-    if (!tf.getKernel(k.name, backendName)) {
-      tf.registerKernel({
-        kernelName: k.name,
-        backendName,
-        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      });
-    }
-  }
+/** `k` on cpu, wasm, webgl and webgpu, or on `k.backends`. */
+export function defineElementwiseKernel(k: ElementwiseKernel): KernelDefinition {
+  const all = makers(k);
+  const backends = k.backends ?? (Object.keys(all) as KernelBackend[]);
+  return defineKernel(k.name, Object.fromEntries(backends.map((b) => [b, all[b]])));
 }

@@ -1,16 +1,17 @@
 /**
  * `ItraReluBackward` (dy, y) → dy where y > 0, else 0: the gradient through a ReLU whose
- * output y was saved, as one elementwise program (elementwiseKernels.ts) instead of tfjs's two
+ * output y was saved, as one elementwise program (elementwise.ts) instead of tfjs's two
  * full-size kernels, step(y) then a multiply (cpu, webgl, webgpu; wasm keeps those two). Used by the fused conv and dense layers'
  * gradients (models.ts). Non-finite values come out where dy·step(y) gives them (NaN or ±∞ in
  * dy, NaN in y), so a diverging step still reaches the guard as non-finite.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerElementwiseKernel } from './elementwiseKernels';
+import { defineElementwiseKernel } from './elementwise';
+import { hasKernel, runKernel } from './registry';
 
 export const RELU_BACKWARD = 'ItraReluBackward';
 
-registerElementwiseKernel({
+export const reluBackwardKernel = defineElementwiseKernel({
   name: RELU_BACKWARD,
   inputs: ['dy', 'y'],
   shapeFrom: 'dy',
@@ -52,6 +53,4 @@ registerElementwiseKernel({
 
 /** dy · step(y) for the saved output y of a ReLU, as one kernel where we have one. */
 export const reluBackward = <T extends tf.Tensor>(dy: T, y: T): T =>
-  (tf.getKernel(RELU_BACKWARD, tf.getBackend())
-    ? tf.engine().runKernel(RELU_BACKWARD, { dy, y })
-    : tf.mul(dy, tf.step(y))) as T;
+  (hasKernel(RELU_BACKWARD) ? runKernel(RELU_BACKWARD, { dy, y }) : tf.mul(dy, tf.step(y))) as T;

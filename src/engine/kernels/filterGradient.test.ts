@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
 import { convFilterGradient, filterGradientByTaps, tapFilterGradient } from './filterGradient';
-import { Rng } from './rng';
 
 function uniform(shape: number[], seed: number): tf.Tensor4D {
   const rng = new Rng(seed);

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
 import { gradientKernel } from './cpuGradients';
-import { Rng } from './rng';
 
 function uniform(shape: number[], seed: number, zeroFraction = 0): tf.Tensor {
   const rng = new Rng(seed);

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from './rng';
-import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdKernels';
+import { Rng } from '../rng';
+import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdUpdate';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 

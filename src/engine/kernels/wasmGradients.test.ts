@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { setupNodeBackend } from './nodeBackend';
-import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from './wasmGradients';
+import { setupNodeBackend } from '../nodeBackend';
+import { registerEngineKernels } from './registerEngineKernels';
+import { WASM_GRADIENT_KERNELS } from './wasmGradients';
 
 /** Float32 reassociation only: XNNPACK and the cpu backend sum in different orders. */
 const KERNEL_TOL = 1e-5;
@@ -80,12 +81,12 @@ function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], se
   return [y, ...grads];
 }
 
-describe('registerWasmGradientKernels', () => {
+describe('registerEngineKernels (wasm gradients)', () => {
   it('registers every listed kernel for wasm, idempotently and without warnings', () => {
     const warn = vi.spyOn(console, 'warn');
-    registerWasmGradientKernels();
+    registerEngineKernels();
     const before = WASM_GRADIENT_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
-    registerWasmGradientKernels();
+    registerEngineKernels();
     const after = WASM_GRADIENT_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     expect(before.every((f) => f != null)).toBe(true);
     expect(after).toEqual(before);

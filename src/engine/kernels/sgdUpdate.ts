@@ -1,6 +1,6 @@
 /**
  * The guarded SGD-momentum update (optimizer.ts) as three elementwise kernels of our own, one
- * program each per parameter tensor, on webgl, webgpu, cpu and wasm (elementwiseKernels.ts):
+ * program each per parameter tensor, on webgl, webgpu, cpu and wasm (elementwise.ts):
  *
  * - `ItraSgdCandidate`  (p, v, g, lr; momentum μ)  → p − lr·(μv + g), the value to probe;
  * - `ItraSgdVelocity`   (ok, v, g; momentum μ)     → ok ? μv + g : v;
@@ -13,11 +13,12 @@
  * is a draw for a packed texture): ~8 draws per tensor on the GPU backends, against 3 here, and
  * against 4 (no guard) for tfjs's own momentum optimizer. On cpu and wasm each is one loop over
  * typed arrays, rounding to float32 after every operation as tfjs's kernels do, so the results
- * equal tfjs's ops there bit for bit (sgdKernels.test.ts). On the GPUs the shader compiler may
+ * equal tfjs's ops there bit for bit (sgdUpdate.test.ts). On the GPUs the shader compiler may
  * fuse a multiply-add: results agree to float32 rounding (e2e/kernels.spec.ts).
  */
-import * as tf from '@tensorflow/tfjs';
-import { registerElementwiseKernel } from './elementwiseKernels';
+import type * as tf from '@tensorflow/tfjs';
+import { defineElementwiseKernel } from './elementwise';
+import { type KernelDefinition, runKernel } from './registry';
 
 export const SGD_CANDIDATE = 'ItraSgdCandidate';
 export const SGD_VELOCITY = 'ItraSgdVelocity';
@@ -25,7 +26,7 @@ export const SELECT_BY_FLAG = 'ItraSelectByFlag';
 
 const f = Math.fround;
 
-registerElementwiseKernel({
+const candidate = defineElementwiseKernel({
   name: SGD_CANDIDATE,
   inputs: ['p', 'v', 'g', 'lr'],
   shapeFrom: 'p',
@@ -42,7 +43,7 @@ registerElementwiseKernel({
     result[index] = p[index] - lr[0] * vNew;`,
 });
 
-registerElementwiseKernel({
+const velocity = defineElementwiseKernel({
   name: SGD_VELOCITY,
   inputs: ['ok', 'v', 'g'],
   shapeFrom: 'v',
@@ -62,7 +63,7 @@ registerElementwiseKernel({
     }`,
 });
 
-registerElementwiseKernel({
+const selectFlag = defineElementwiseKernel({
   name: SELECT_BY_FLAG,
   inputs: ['ok', 't', 'e'],
   shapeFrom: 't',
@@ -79,8 +80,10 @@ registerElementwiseKernel({
     }`,
 });
 
+export const SGD_UPDATE_KERNELS: KernelDefinition[] = [candidate, velocity, selectFlag];
+
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}) =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+  runKernel<tf.Tensor>(name, inputs, attrs);
 
 /** p − lr·(μv + g): SGD-momentum's next parameter value, not yet committed. */
 export const sgdCandidate = (p: tf.Tensor, v: tf.Tensor, g: tf.Tensor, lr: tf.Scalar, mu: number) =>
