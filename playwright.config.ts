@@ -28,6 +28,8 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
     launchOptions: { executablePath: chromiumPath(), args: WEBGPU_ARGS },
     trace: 'off',
+    // The production build registers a service worker; only e2e/staticHost.spec.ts wants it.
+    serviceWorkers: 'block',
   },
   webServer: [
     {

@@ -1,7 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { registerServiceWorker } from './pwa/register';
 import { App } from './ui/App';
+import { applyTheme, storedTheme } from './ui/theme';
 import './ui/styles.css';
+import './ui/chartTools.css';
+import './ui/dialogs.css';
+import './ui/responsive.css';
+
+applyTheme(storedTheme());
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -10,3 +17,5 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+registerServiceWorker();

@@ -1,6 +1,6 @@
 /** Layout and global keys. */
-import { useEffect } from 'react';
-import { initApp, togglePause } from '../state/session';
+import { useEffect, useState } from 'react';
+import { initApp } from '../state/session';
 import { initSweepQueue } from '../state/sweepQueue';
 import { Alerts } from './Alerts';
 import { Charts } from './Charts';
@@ -8,36 +8,22 @@ import { ChartWarmup } from './ChartWarmup';
 import { Controls } from './Controls';
 import { DatasetPanel } from './DatasetPanel';
 import { RunsPanel } from './RunsPanel';
+import { ShortcutsHelp } from './ShortcutsHelp';
 import { BackendBanner, StatusBar } from './StatusBar';
 import { SweepPanel } from './SweepPanel';
 import { SweepResults } from './SweepResults';
+import { shortcutHandler } from './shortcuts';
+import { ThemeToggle } from './ThemeToggle';
 import { TrainBar } from './TrainBar';
 
-/** Space toggles pause unless focus is somewhere Space already means something. */
-function spaceBelongsToTarget(t: EventTarget | null): boolean {
-  if (!(t instanceof HTMLElement)) return false;
-  if (t.isContentEditable) return true;
-  if (t instanceof HTMLInputElement) return t.type !== 'range';
-  return (
-    t instanceof HTMLTextAreaElement ||
-    t instanceof HTMLSelectElement ||
-    t instanceof HTMLButtonElement ||
-    t.tagName === 'SUMMARY' ||
-    t.getAttribute('role') === 'button'
-  );
-}
-
 export function App() {
+  const [help, setHelp] = useState(false);
+  // Below ~800 px the settings fold into a drawer above the charts (styles.css).
+  const [drawer, setDrawer] = useState(false);
   useEffect(() => {
     initApp();
     initSweepQueue();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.code !== 'Space' && e.key !== ' ') return;
-      if (e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (spaceBelongsToTarget(e.target)) return;
-      e.preventDefault(); // no page scroll
-      togglePause();
-    };
+    const onKey = shortcutHandler(() => setHelp(true));
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
@@ -52,12 +38,36 @@ export function App() {
           </span>
         </div>
         <StatusBar />
+        <div className="topbar-tools">
+          <ThemeToggle />
+          <button
+            type="button"
+            className="btn small"
+            aria-haspopup="dialog"
+            aria-keyshortcuts="?"
+            onClick={() => setHelp(true)}
+          >
+            <span aria-hidden="true">?</span> Shortcuts
+          </button>
+        </div>
       </header>
+      <ShortcutsHelp open={help} onClose={() => setHelp(false)} />
       <BackendBanner />
       <div className="layout">
         <aside className="sidebar">
           <TrainBar />
-          <Controls />
+          <button
+            type="button"
+            className="btn drawer-toggle"
+            aria-expanded={drawer}
+            aria-controls="settings-drawer"
+            onClick={() => setDrawer(!drawer)}
+          >
+            <span aria-hidden="true">{drawer ? '▾' : '▸'}</span> Settings
+          </button>
+          <div id="settings-drawer" className={`settings-drawer${drawer ? ' open' : ''}`}>
+            <Controls />
+          </div>
         </aside>
         <main className="main">
           <Alerts />

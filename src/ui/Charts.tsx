@@ -5,8 +5,11 @@ import { isActive, useTrainingStore } from '../state/trainingStore';
 import { useViewStore } from '../state/viewStore';
 import { type BandGroup, groupBySeed } from './bands';
 import { gapReadout } from './chartData';
+import { downloadAllCharts } from './chartRegistry';
 import { fmtInt, fmtSigned } from './format';
 import { type ChartRun, MetricChart } from './MetricChart';
+import { RunSwatch } from './RunSwatch';
+import { runColor, runDash } from './runStyle';
 
 const LEGEND_ALL = 12;
 const NO_BANDS: BandGroup[] = [];
@@ -77,9 +80,11 @@ export function Charts() {
   const liveRuns = useMemo<ChartRun[]>(
     () =>
       order
-        .map((id) => entries[id])
-        .filter((e) => e && !e.hidden)
-        .map((e) => ({
+        // The dash follows the run's place in the library, so hiding one restyles no other.
+        .map((id, i) => ({ e: entries[id], dash: runDash(i) }))
+        .filter(({ e }) => e && !e.hidden)
+        .map(({ e, dash }) => ({
+          dash,
           id: e.id,
           name: e.record.name,
           color: e.color,
@@ -149,6 +154,7 @@ export function Charts() {
           />
           Group by seed (mean ± sd)
         </label>
+        <DownloadAll />
         {groupSeeds ? (
           <output className="note" aria-label="Seed groups">
             {bands.length
@@ -169,7 +175,7 @@ export function Charts() {
               title={e.hidden ? 'Show in charts' : 'Hide from charts'}
               onClick={() => setHidden(e.id, !e.hidden)}
             >
-              <span className="swatch" style={{ background: e.color }} />
+              <RunSwatch color={runColor(e.color)} dash={runDash(order.indexOf(e.id))} />
               {e.record.name}
             </button>
           ))}
@@ -232,6 +238,40 @@ export function Charts() {
   );
 }
 
+/** One zip: every chart on screen as SVG and PNG, and one CSV of all their curves. */
+function DownloadAll() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn small"
+        disabled={busy}
+        title="A zip of every chart shown (SVG and PNG) and one CSV of all their curves"
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            await downloadAllCharts();
+          } catch (e) {
+            setError((e as Error).message);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Preparing…' : 'Download all charts'}
+      </button>
+      {error ? (
+        <span className="inline-msg error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 /** B − A for the current twin pair (or the latest visible one). */
 function TwinGap() {
   const entries = useLibraryStore((s) => s.entries);
@@ -263,8 +303,8 @@ function TwinGap() {
     v === null || v === 0 ? '' : v < 0 === betterIfNegative ? 'better' : 'worse';
   return (
     <section className="twin-gap" aria-label="Twin gap">
-      <span className="swatch" style={{ background: pair.b.color }} /> B −{' '}
-      <span className="swatch" style={{ background: pair.a.color }} /> A
+      <span className="swatch" style={{ background: runColor(pair.b.color) }} /> B −{' '}
+      <span className="swatch" style={{ background: runColor(pair.a.color) }} /> A
       {gap ? (
         <>
           {' '}

@@ -1,5 +1,5 @@
 /** One metric vs step for every visible run, with event markers and a hover readout. */
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -13,6 +13,9 @@ import {
 } from 'recharts';
 import type { Point, RunEvent } from '../engine/runRecord';
 import { type BandGroup, type BandSeries, cachedBandSeries, hiKey, loKey, rangeKey } from './bands';
+import { ChartTable } from './ChartTable';
+import { ChartTools } from './ChartTools';
+import type { CsvLine } from './chartCsv';
 import {
   type ChartRow,
   collectMarkers,
@@ -26,7 +29,11 @@ import {
   stepScale,
   valueRange,
 } from './chartData';
+import { chartSvg } from './chartExport';
+import { registerChart } from './chartRegistry';
 import { fmtInt, fmtNum, fmtPct } from './format';
+import { RunSwatch } from './RunSwatch';
+import { runColor, runDash } from './runStyle';
 
 export interface ChartRun {
   id: string;
@@ -43,6 +50,8 @@ export interface ChartRun {
    * drawn as steps, so a drop reads as a drop between two eval points, not as a slope.
    */
   lrStepwise?: boolean;
+  /** Line dash (runStyle.ts): runs stay apart without colour vision. */
+  dash?: string;
 }
 
 export interface MetricChartProps {
@@ -115,13 +124,13 @@ function ChartTooltip(props: {
   const shownBands = bands.filter((b) => row[b.group.id] !== undefined);
   if (shown.length === 0 && shownBands.length === 0) return null;
   return (
-    <div className="chart-tooltip">
+    <div className="chart-tooltip" role="status">
       <div className="chart-tooltip-head">
         step {fmtInt(row.step)} · epoch {row.epoch.toFixed(2)}
       </div>
       {shown.map((r) => (
         <div key={r.id} className="chart-tooltip-row">
-          <span className="swatch" style={{ background: r.color }} />
+          <RunSwatch color={runColor(r.color)} dash={r.dash} />
           <span className="chart-tooltip-name">{r.name}</span>
           <span className="chart-tooltip-val">
             {formatMetric(metric, row[r.id])}
@@ -131,12 +140,12 @@ function ChartTooltip(props: {
           </span>
         </div>
       ))}
-      {shownBands.map(({ group: g, series }) => {
+      {shownBands.map(({ group: g, series }, i) => {
         const [lo, hi] = [row[loKey(g.id)], row[hiKey(g.id)]];
         const sd = lo !== undefined && hi !== undefined ? (hi - lo) / 2 : null;
         return (
           <div key={g.id} className="chart-tooltip-row">
-            <span className="swatch band" style={{ background: g.color }} />
+            <RunSwatch color={runColor(g.color)} dash={runDash(i)} />
             <span className="chart-tooltip-name">{g.name}</span>
             <span className="chart-tooltip-val">
               {formatMetric(metric, row[g.id])}
@@ -188,7 +197,50 @@ function MetricChartImpl(props: MetricChartProps) {
   }, [runs, bandGroups, metric, smoothing, logScale, size]);
   const drawnBands = bands.filter((b) => b.series.mean.main.length > 0);
 
+  // Hovered by the mouse or focused by the keyboard (recharts moves the readout with ← →).
   const [hovered, setHovered] = useState(false);
+  const [table, setTable] = useState(false);
+  const figure = useRef<HTMLElement>(null);
+  // Read on demand (a download), so the latest drawn data without re-registering per render.
+  const latest = useRef({ runs, series, bands });
+  latest.current = { runs, series, bands };
+  const exporter = useMemo(() => {
+    const legend = () => [
+      ...latest.current.runs.map((r) => ({ name: r.name, color: runColor(r.color), dash: r.dash })),
+      ...latest.current.bands.map((b, i) => ({
+        name: b.group.name,
+        color: runColor(b.group.color),
+        dash: runDash(i),
+      })),
+    ];
+    const csvLines = (): CsvLine[] => [
+      ...latest.current.runs.map((r, i) => ({
+        name: r.name,
+        id: r.id,
+        series: latest.current.series[i],
+      })),
+      ...latest.current.bands.map((b) => ({
+        name: `${b.group.name} (mean of ${b.series.n})`,
+        id: b.group.id,
+        series: b.series.mean,
+      })),
+    ];
+    return { legend, csvLines };
+  }, []);
+  useEffect(
+    () =>
+      registerChart({
+        figure: () => figure.current,
+        title,
+        metric,
+        csvLines: exporter.csvLines,
+        image: () => {
+          if (!figure.current) throw new Error(`${title}: not on the page`);
+          return chartSvg(figure.current, title, exporter.legend());
+        },
+      }),
+    [metric, title, exporter],
+  );
   const height = size === 'main' ? 252 : 150;
   // As many decimals as tell our ticks apart; recharts' own (log) ticks get the usual format.
   const yFmt = (v: number) =>
@@ -200,9 +252,14 @@ function MetricChartImpl(props: MetricChartProps) {
 
   return (
     <figure
+      ref={figure}
       className={`chart chart-${size}`}
       onMouseEnter={() => setHovered(true)}
       onMouseLeave={() => setHovered(false)}
+      onFocus={() => setHovered(true)}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setHovered(false);
+      }}
       aria-label={`${title} chart`}
       data-points={count}
       data-series={series.filter((s) => s.main.length > 0).length + drawnBands.length}
@@ -214,6 +271,15 @@ function MetricChartImpl(props: MetricChartProps) {
       <figcaption className="chart-head">
         <h3>{title}</h3>
         {caption ? <span className="chart-caption">{caption}</span> : null}
+        <ChartTools
+          figure={figure}
+          title={title}
+          metric={metric}
+          legend={exporter.legend}
+          csvLines={exporter.csvLines}
+          table={table}
+          onTable={setTable}
+        />
       </figcaption>
       {/* The chart is mounted even while empty, so that the first point only updates it:
           mounting six recharts charts at once is one long main-thread task. */}
@@ -223,9 +289,10 @@ function MetricChartImpl(props: MetricChartProps) {
             data={rows}
             syncId="itra-curves"
             syncMethod="value"
+            title={`${title}: focus and use ← → to read the values`}
             margin={{ top: size === 'main' ? 28 : 8, right: 14, bottom: 0, left: 0 }}
           >
-            <CartesianGrid stroke="#e8ebf0" strokeDasharray="3 3" />
+            <CartesianGrid stroke="var(--chart-grid)" strokeDasharray="3 3" />
             <XAxis
               dataKey="step"
               type="number"
@@ -236,8 +303,8 @@ function MetricChartImpl(props: MetricChartProps) {
               interval={0}
               tickFormatter={compactStep}
               allowDecimals={false}
-              tick={{ fontSize: 11 }}
-              stroke="#8a93a3"
+              tick={{ fontSize: 11, fill: 'var(--chart-axis)' }}
+              stroke="var(--chart-axis)"
             />
             <YAxis
               scale={logScale ? 'log' : 'auto'}
@@ -247,8 +314,8 @@ function MetricChartImpl(props: MetricChartProps) {
               allowDataOverflow={logScale}
               tickFormatter={yFmt}
               width={52}
-              tick={{ fontSize: 11 }}
-              stroke="#8a93a3"
+              tick={{ fontSize: 11, fill: 'var(--chart-axis)' }}
+              stroke="var(--chart-axis)"
             />
             <Tooltip
               isAnimationActive={false}
@@ -271,7 +338,7 @@ function MetricChartImpl(props: MetricChartProps) {
                   <Line
                     key={rawKey(r.id)}
                     dataKey={rawKey(r.id)}
-                    stroke={r.color}
+                    stroke={runColor(r.color)}
                     strokeOpacity={0.22}
                     strokeWidth={1}
                     dot={false}
@@ -288,7 +355,8 @@ function MetricChartImpl(props: MetricChartProps) {
                 dataKey={r.id}
                 name={r.name}
                 type={metric === 'lr' && r.lrStepwise ? 'stepAfter' : 'linear'}
-                stroke={r.color}
+                stroke={runColor(r.color)}
+                strokeDasharray={r.dash}
                 strokeWidth={r.current ? 2.2 : 1.6}
                 dot={(series[i]?.main.length ?? 0) < 3 ? { r: 2.5 } : false}
                 connectNulls
@@ -300,7 +368,7 @@ function MetricChartImpl(props: MetricChartProps) {
                 key={rangeKey(g.id)}
                 dataKey={rangeKey(g.id)}
                 stroke="none"
-                fill={g.color}
+                fill={runColor(g.color)}
                 fillOpacity={0.2}
                 dot={false}
                 activeDot={false}
@@ -314,7 +382,8 @@ function MetricChartImpl(props: MetricChartProps) {
                 key={g.id}
                 dataKey={g.id}
                 name={g.name}
-                stroke={g.color}
+                stroke={runColor(g.color)}
+                strokeDasharray={runDash(bands.findIndex((x) => x.group.id === g.id))}
                 strokeWidth={g.current ? 2.6 : 2.2}
                 dot={b.mean.main.length < 3 ? { r: 2.5 } : false}
                 connectNulls
@@ -325,7 +394,7 @@ function MetricChartImpl(props: MetricChartProps) {
               <ReferenceLine
                 key={`${m.step}-${m.label}`}
                 x={m.step}
-                stroke={m.kind === 'change' ? m.color : markerColor(m.kind)}
+                stroke={m.kind === 'change' ? runColor(m.color) : markerColor(m.kind)}
                 strokeDasharray="4 3"
                 strokeOpacity={0.8}
                 ifOverflow="extendDomain"
@@ -352,6 +421,17 @@ function MetricChartImpl(props: MetricChartProps) {
           </div>
         ) : null}
       </div>
+      {table ? (
+        <ChartTable
+          title={title}
+          rows={rows}
+          columns={[
+            ...runs.map((r) => ({ key: r.id, name: r.name })),
+            ...drawnBands.map((b) => ({ key: b.group.id, name: `${b.group.name} (mean)` })),
+          ]}
+          format={(v) => formatMetric(metric, v)}
+        />
+      ) : null}
     </figure>
   );
 }
@@ -361,7 +441,7 @@ function MarkerLabel(props: { viewBox?: { x?: number; y?: number }; text: string
   const x = (props.viewBox?.x ?? 0) + 2;
   const y = (props.viewBox?.y ?? 0) - 4 - props.row * 11;
   return (
-    <text x={x} y={y} fontSize={10} fill="#4a5263">
+    <text x={x} y={y} fontSize={10} fill="var(--chart-label)">
       {props.text}
     </text>
   );
@@ -370,11 +450,11 @@ function MarkerLabel(props: { viewBox?: { x?: number; y?: number }; text: string
 function markerColor(kind: RunEvent['kind']): string {
   switch (kind) {
     case 'warmup-end':
-      return '#6b7280';
+      return 'var(--marker-warmup)';
     case 'collapsed':
-      return '#b45309';
+      return 'var(--marker-collapsed)';
     default:
-      return '#b91c1c';
+      return 'var(--marker-diverged)';
   }
 }
 

@@ -1,4 +1,4 @@
-/** Train / Pause / Resume / Step / Reset. Space toggles pause (see App). */
+/** Train / Pause / Resume / Step / Reset; keyboard shortcuts in shortcuts.ts. */
 import { crossFieldProblems } from '../engine/config';
 import { useConfigStore } from '../state/configStore';
 import { useDatasetStore } from '../state/datasetStore';
@@ -29,6 +29,8 @@ export function TrainBar() {
       <button
         type="button"
         className="btn primary"
+        data-shortcut="train"
+        aria-keyshortcuts="t"
         onClick={() => void trainByHand()}
         disabled={active || cannotTrain || datasetBusy}
         title={
@@ -50,7 +52,8 @@ export function TrainBar() {
         className="btn"
         onClick={pause}
         disabled={phase !== 'running'}
-        title="Pause (Space)"
+        aria-keyshortcuts="Space p"
+        title="Pause (Space or P)"
       >
         Pause
       </button>
@@ -59,7 +62,8 @@ export function TrainBar() {
         className="btn"
         onClick={resume}
         disabled={phase !== 'paused'}
-        title="Resume (Space)"
+        aria-keyshortcuts="Space p"
+        title="Resume (Space or P)"
       >
         Resume
       </button>
@@ -68,7 +72,9 @@ export function TrainBar() {
         className="btn"
         onClick={stepOnce}
         disabled={phase !== 'paused'}
-        title="One step while paused"
+        data-shortcut="step"
+        aria-keyshortcuts="s"
+        title="One step while paused (S)"
       >
         Step
       </button>
@@ -77,7 +83,9 @@ export function TrainBar() {
         className="btn"
         onClick={reset}
         disabled={!active && phase !== 'finished'}
-        title="Stop and start over: the curves stay in the runs panel"
+        data-shortcut="reset"
+        aria-keyshortcuts="r"
+        title="Stop and start over: the curves stay in the runs panel (R)"
       >
         Reset
       </button>

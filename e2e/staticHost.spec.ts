@@ -1,0 +1,59 @@
+/**
+ * The production build on a plain static host (no COOP/COEP headers): once the service worker
+ * is installed the page is cross-origin isolated, wasm trains with threads, and the app shell
+ * opens offline. KMNIST (carved) comes from files copied under /data/kmnist/.
+ */
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DATASETS_DIR, hasKmnist, REPO_ROOT } from '../test/shared';
+import { waitForPoints } from './helpers';
+
+test.skip(!hasKmnist, 'skipped: needs real KMNIST in ../shared/datasets/kmnist');
+// The rest of the suite blocks service workers (playwright.config.ts); this test is about one.
+test.use({ serviceWorkers: 'allow' });
+
+let host: { origin: string; server: Server };
+test.beforeAll(async () => {
+  const { serveStatic } = await import('./staticServer');
+  host = await serveStatic(resolve(REPO_ROOT, 'dist'), {
+    '/data/kmnist/': resolve(DATASETS_DIR, 'kmnist'),
+  });
+});
+test.afterAll(() => host?.server.close());
+
+test('static host: service worker restores isolation, wasm trains threaded, shell works offline', async ({
+  page,
+  context,
+}) => {
+  const url = `${host.origin}/?backend=wasm&dataset=kmnist&model=tiny&batchSize=16&evalEvery=4&evalSize=100&warmup=0&method=vanilla`;
+  let loads = 0;
+  page.on('load', () => loads++);
+  await page.goto(url);
+  // First visit: not isolated (the host sends no headers) until the worker takes over; the
+  // page then reloads itself once (src/pwa/register.ts).
+  await expect
+    .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), {
+      timeout: 60_000,
+    })
+    .toBe(true);
+  await expect
+    .poll(() => page.evaluate(() => window.crossOriginIsolated), { timeout: 60_000 })
+    .toBe(true);
+
+  expect(loads, 'the page reloaded itself once the worker took over').toBeGreaterThanOrEqual(2);
+
+  const backend = page.getByLabel('Status bar').locator('[data-stat="backend"]');
+  await expect(backend).toContainText('wasm', { timeout: 60_000 });
+  await expect(backend).toHaveAttribute('title', /threaded build/);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await waitForPoints(page, 'Test accuracy', 2);
+  await page.getByRole('button', { name: 'Reset' }).click();
+
+  // Offline: the shell comes from the service worker's precache, still isolated.
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'ITRA Playground' })).toBeVisible();
+  expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+  await context.setOffline(false);
+});
