@@ -5,6 +5,7 @@
  * `/data/<id>/<file>` endpoint (server/datasetServer.ts). Every file is verified before it
  * is cached or returned.
  */
+import { createMD5 } from 'hash-wasm';
 import type { RawDatasetFiles } from '../protocol.ts';
 import { type CachedFileMeta, type DatasetFileCache, defaultCache } from './browserCache.ts';
 import type { DatasetId } from './dataset.ts';
@@ -82,7 +83,7 @@ async function download(
   url: string,
   opts: FetchOptions & { cache: DatasetFileCache; fileIndex: number; fileCount: number },
   resume = true,
-): Promise<ArrayBuffer> {
+): Promise<{ data: ArrayBuffer; md5: string }> {
   const doFetch = opts.fetchImpl ?? fetch;
   const pkey = `${id}/${name}`;
   let partial = resume ? await opts.cache.getPartial(pkey).catch(() => undefined) : undefined;
@@ -135,7 +136,13 @@ async function download(
   const resumable = res.status === 206 || res.headers.get('accept-ranges') !== 'none';
   // With a known size, write straight into one buffer (no second full copy at the end).
   const sink = new Sink(total);
-  if (head) sink.push(head);
+  // The MD5 is computed as the bytes arrive (hash-wasm), not over 170 MB at the end.
+  const hasher = await createMD5();
+  hasher.init();
+  if (head) {
+    sink.push(head);
+    hasher.update(head);
+  }
   let loaded = offset;
   const report = () =>
     opts.onProgress?.({
@@ -164,6 +171,7 @@ async function download(
       const { done, value } = await reader.read();
       if (done) break;
       sink.push(value);
+      hasher.update(value);
       loaded += value.length;
       report();
     }
@@ -179,7 +187,7 @@ async function download(
     throw new Error(`got ${loaded} of ${total} bytes${resumable ? ' (kept for resume)' : ''}`);
   }
   if (partial || offset > 0) await opts.cache.deletePartial(pkey).catch(() => {});
-  return sink.result();
+  return { data: sink.result(), md5: hasher.digest('hex') };
 }
 
 /** Collects a body: into one preallocated buffer when the size is known, else chunks. */
@@ -242,7 +250,7 @@ export async function fetchDatasetFile(
   for (const url of urls) {
     if (opts.signal?.aborted) throw aborted(name, url);
     try {
-      const data = await download(id, name, url, {
+      const { data, md5 } = await download(id, name, url, {
         ...opts,
         cache,
         fileIndex: opts.fileIndex ?? 0,
@@ -259,7 +267,7 @@ export async function fetchDatasetFile(
         fileCount: opts.fileCount ?? 1,
         phase: 'verify',
       });
-      const verification = await verifyDatasetFile(id, name, data);
+      const verification = await verifyDatasetFile(id, name, data, { md5 });
       return { name, data, url, verification };
     } catch (e) {
       if (isDatasetError(e) && e.code === 'aborted') throw e;

@@ -85,14 +85,19 @@ export async function loadDatasetFromServer(
     pending: null,
   });
   const warnings: string[] = [];
+  // Speed of the file being downloaded: from its first progress report (a resumed part
+  // does not count as speed).
+  let speed = { file: '', t0: 0, loaded0: 0 };
   try {
     const { missing, ...data } = await downloadDataset(id, {
       signal: ac.signal,
       onProgress: (p) => {
-        // Progress fires per chunk: update the store at most ~10 times a second.
         const now = performance.now();
+        if (p.file !== speed.file) speed = { file: p.file, t0: now, loaded0: p.loaded };
+        // Progress fires per chunk: update the store at most ~10 times a second.
         if (now - lastProgressAt < 100 && p.phase === 'download') return;
         lastProgressAt = now;
+        const secs = (now - speed.t0) / 1000;
         useDatasetStore.setState({
           task: {
             kind: 'download',
@@ -103,6 +108,8 @@ export async function loadDatasetFromServer(
             fileIndex: p.fileIndex,
             fileCount: p.fileCount,
             phase: p.phase,
+            rate:
+              p.phase === 'download' && secs >= 0.3 ? (p.loaded - speed.loaded0) / secs : undefined,
           },
         });
       },
@@ -184,10 +191,8 @@ export async function openDatasetFiles(files: readonly File[]): Promise<void> {
     pending: null,
   });
   try {
-    const picked = await Promise.all(
-      files.map(async (f) => ({ name: f.name, data: await f.arrayBuffer() })),
-    );
-    const res = await importOpenedFiles(guess.id, picked);
+    // Read, checked and cached in the dataset worker: never parsed on this thread.
+    const res = await importOpenedFiles(guess.id, [...files]);
     if (res.ignored.length) {
       alert({
         id: 'dataset:ignored',

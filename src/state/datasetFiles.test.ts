@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canCarve, formatBytes, guessDataset, splitPresence } from './datasetFiles';
+import { canCarve, guessDataset, splitPresence } from './datasetFiles';
 
 const IDX = [
   'train-images-idx3-ubyte.gz',
@@ -45,11 +45,5 @@ describe('opened dataset files', () => {
     });
     expect(guessDataset(IDX, 'cifar10')).toHaveProperty('error');
     expect(guessDataset(['photo.jpg'], 'fmnist')).toHaveProperty('error');
-  });
-
-  it('formats sizes', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(30 * 1024 * 1024)).toBe('30 MB');
-    expect(formatBytes(1536)).toBe('1.5 KB');
   });
 });

@@ -60,5 +60,3 @@ export function guessDataset(names: readonly string[], selected: DatasetId): Dat
   };
 }
 
-/** Sizes as everywhere else in the app (MB = 10^6). */
-export { formatBytes } from '../data/bytes';

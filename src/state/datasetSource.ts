@@ -1,14 +1,16 @@
 /**
- * The one place the UI touches the browser data layer: src/data/browserFetch.ts
- * (`loadDataset`, `importUserFiles`) and src/data/browserCache.ts (`defaultCache().list()`
- * / `.clear()`). Everything else in the UI calls these wrappers.
+ * The one place the UI touches the browser data layer. Downloads and opened files go to the
+ * dataset worker (src/worker/datasetWorker.ts: fetch, MD5, gunzip, IndexedDB), so the main
+ * thread only receives progress and the finished buffers; the cache listing and clearing
+ * (src/data/browserCache.ts) stay here. Everything else in the UI calls these wrappers.
  */
 import { defaultCache } from '../data/browserCache';
-import { importUserFiles, type LoadedDataset, loadDataset } from '../data/browserFetch';
+import type { DownloadProgress as FetchProgress, LoadedDataset } from '../data/browserFetch';
 import type { DatasetId } from '../data/dataset';
 import { OFFLINE_HINT } from '../data/errors';
 import { DATASETS } from '../data/registry';
 import type { RawDatasetFiles } from '../protocol';
+import type { FromDatasetWorker, ImportedFiles, ToDatasetWorker } from '../worker/datasetProtocol';
 
 export interface DownloadProgress {
   loaded: number;
@@ -32,33 +34,73 @@ export interface DownloadedDataset extends RawDatasetFiles {
   missing: string[];
 }
 
+/**
+ * Runs one job in a fresh dataset worker; `signal` cancels it (a download keeps its part for
+ * resuming). Rejects with the worker's error as plain data (describeDatasetError reads it).
+ */
+function runInWorker<T>(
+  job: ToDatasetWorker,
+  done: 'downloaded' | 'imported',
+  opts: LoadOptions,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const worker = new Worker(new URL('../worker/datasetWorker.ts', import.meta.url), {
+      type: 'module',
+    });
+    const finish = () => {
+      opts.signal?.removeEventListener('abort', cancel);
+      worker.terminate();
+    };
+    const cancel = () => worker.postMessage({ type: 'cancel' } satisfies ToDatasetWorker);
+    opts.signal?.addEventListener('abort', cancel);
+    worker.onmessage = (ev: MessageEvent<FromDatasetWorker>) => {
+      const m = ev.data;
+      if (m.type === 'progress') opts.onProgress?.(toProgress(m.progress));
+      else if (m.type === 'warning') opts.onWarning?.(m.message);
+      else if (m.type === 'failed') {
+        finish();
+        reject(Object.assign(new Error(m.error.message), m.error));
+      } else if (m.type === done) {
+        finish();
+        resolve(m.result as T);
+      }
+    };
+    worker.onerror = (ev) => {
+      finish();
+      reject(new Error(`The dataset worker failed: ${ev.message || 'it could not start'}`));
+    };
+    worker.postMessage(job);
+  });
+}
+
+const toProgress = (p: FetchProgress): DownloadProgress => ({
+  loaded: p.loaded,
+  total: p.total ?? 0,
+  file: p.file,
+  fileIndex: p.fileIndex,
+  fileCount: p.fileCount,
+  phase: p.phase,
+});
+
 /** Cache first, then download (verified, cached). One split only: returns `carve: true`. */
 export async function downloadDataset(
   id: DatasetId,
   opts: LoadOptions,
 ): Promise<DownloadedDataset> {
-  const res: LoadedDataset = await loadDataset(id, {
-    signal: opts.signal,
-    onWarning: opts.onWarning,
-    onProgress: (p) =>
-      opts.onProgress?.({
-        loaded: p.loaded,
-        total: p.total ?? 0,
-        file: p.file,
-        fileIndex: p.fileIndex,
-        fileCount: p.fileCount,
-        phase: p.phase,
-      }),
-  });
+  const res = await runInWorker<LoadedDataset>({ type: 'download', id }, 'downloaded', opts);
   return { id: res.id, files: res.files, carve: res.carve, missing: res.missing };
 }
 
-/** "Open files…": verifies the picked files, keeps them in the cache, returns the official ones. */
-export async function importOpenedFiles(
+/**
+ * "Open files…": the files are read, verified and kept in the cache in the dataset worker;
+ * returns the official ones.
+ */
+export function importOpenedFiles(
   id: DatasetId,
-  picked: { name: string; data: ArrayBuffer }[],
-): Promise<{ files: Record<string, ArrayBuffer>; ignored: string[]; unverified: string[] }> {
-  return importUserFiles(id, picked);
+  files: File[],
+  opts: LoadOptions = {},
+): Promise<ImportedFiles> {
+  return runInWorker<ImportedFiles>({ type: 'import', id, files }, 'imported', opts);
 }
 
 export interface CacheItem {

@@ -18,6 +18,8 @@ export type DatasetTask =
       fileIndex: number;
       fileCount: number;
       phase?: 'cache' | 'download' | 'verify';
+      /** Bytes per second of this file's download so far, once measurable. */
+      rate?: number;
     }
   | { kind: 'read'; id: DatasetId; files: number }
   | { kind: 'parse'; id: DatasetId; task: string; done: number; total: number };

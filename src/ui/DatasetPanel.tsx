@@ -9,11 +9,10 @@ import {
   loadDatasetFromServer,
   openDatasetFiles,
 } from '../state/datasetActions';
-import { formatBytes } from '../state/datasetFiles';
 import { DATASETS, officialFileNames } from '../state/datasetSource';
 import { useDatasetStore } from '../state/datasetStore';
 import { isActive, useTrainingStore } from '../state/trainingStore';
-import { fmtInt } from './format';
+import { fmtInt, formatBytes, formatDuration, formatRate } from './format';
 import { DATASET_LABELS } from './labels';
 import { SampleGrid } from './SampleGrid';
 
@@ -220,6 +219,10 @@ function TaskProgress() {
         <span className="progress-text">
           {formatBytes(task.loaded)}
           {known ? ` of ${formatBytes(task.total)} (${pct.toFixed(0)}%)` : ''}
+          {task.rate ? ` · ${formatRate(task.rate)}` : ''}
+          {task.rate && known && task.total > task.loaded
+            ? ` · ${formatDuration((task.total - task.loaded) / task.rate)} left`
+            : ''}
         </span>
         <button type="button" className="btn small" onClick={cancelDatasetDownload}>
           Cancel
