@@ -4,7 +4,15 @@
  */
 import type { DatasetId } from './data/dataset';
 import type { LivePatch, TrainConfig } from './engine/config';
-import type { Point, RunEvent, RunRecord, RunStatus, SweepInfo } from './engine/runRecord';
+import type {
+  EmbeddingFrame,
+  Point,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+  SweepInfo,
+} from './engine/runRecord';
+import type { ProjectionReply } from './worker/projections';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
@@ -78,6 +86,9 @@ export type ToWorker =
   /** One step while paused (one step of each twin). */
   | { type: 'step' }
   | { type: 'stop' }
+  /** UMAP of one eval step's features of a run of the current or last session. */
+  | { type: 'project'; runId: string; step: number }
+  | { type: 'cancel-projection' }
   /** Test hook: destroy the GPU device to exercise device-loss recovery. */
   | { type: 'simulate-device-loss' }
   /** Test hook: throw an uncaught error in the worker to exercise crash handling. */
@@ -99,7 +110,8 @@ export type FromWorker =
   | ({ type: 'dataset-loaded' } & LoadedDatasetInfo)
   /** A session started: the initial (empty) records. */
   | { type: 'started'; runs: RunRecord[] }
-  | { type: 'points'; runId: string; points: Point[] }
+  /** `frame`: the embedding frame of the (last) point's eval step, when the views are on. */
+  | { type: 'points'; runId: string; points: Point[]; frame?: EmbeddingFrame }
   | { type: 'events'; runId: string; events: RunEvent[] }
   | { type: 'status'; runId: string; status: RunStatus; step: number }
   /** Throughput, sent at each eval step. */
@@ -107,6 +119,16 @@ export type FromWorker =
   /** The final record of each run when a session ends (completed, stopped, diverged, error). */
   | { type: 'finished'; runs: RunRecord[] }
   | { type: 'progress'; task: string; done: number; total: number }
+  /** The embedding subset's images (uint8 NHWC, in embedSubset order), once per session. */
+  | {
+      type: 'embed-images';
+      runIds: string[];
+      images: Uint8Array;
+      height: number;
+      width: number;
+      channels: number;
+    }
+  | ProjectionReply
   | { type: 'backend-changed'; info: BackendInfo }
   | {
       type: 'error';

@@ -23,15 +23,14 @@ import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus, SweepInfo }
 import { Trainer } from './trainer';
 
 export interface SessionListener {
-  onPoint?(runId: string, point: Point): void;
+  /** `views`: the eval step's feature views (embedSize > 0). */
+  onPoint?(runId: string, point: Point, views?: FrameResult): void;
   onEvents?(runId: string, events: RunEvent[]): void;
   onStatus?(runId: string, status: RunStatus, step: number): void;
   onSpeed?(s: { stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }): void;
   /** A checkpoint was read (eval steps, pause, stop, `requestCheckpoint`): given → checkpoints on. */
   onCheckpoint?(checkpoint: Checkpoint): void;
   onCheckpointError?(error: Error): void;
-  /** The feature views of an eval step, right after its onPoint (embedSize > 0). */
-  onViews?(runId: string, views: FrameResult): void;
   /** After every step, with its number: no tensor is read for it (CLI progress bars). */
   onStep?(step: number): void;
 }
@@ -370,8 +369,7 @@ export class TrainingSession {
         samplesPerSec: this.paused ? null : samplesPerSec,
         wallMs: now - this.startedAt,
       });
-      if (point) this.listener.onPoint?.(t.record.id, point);
-      if (point && views) this.listener.onViews?.(t.record.id, views);
+      if (point) this.listener.onPoint?.(t.record.id, point, views);
       if (events.length) this.listener.onEvents?.(t.record.id, events);
       if (!t.active) this.setStatus(t, 'diverged');
     }

@@ -2,11 +2,12 @@
  * Pure updates of streamed run records. streamFlush.ts queues worker messages and applies
  * them here in one batch per flush, so React sees at most two updates a second.
  */
-import type { Point, RunEvent, RunRecord, RunStatus } from '../engine/runRecord';
+import { addFrame } from '../engine/features/frames';
+import type { EmbeddingFrame, Point, RunEvent, RunRecord, RunStatus } from '../engine/runRecord';
 import type { SessionPhase } from './trainingStore';
 
 export type StreamMessage =
-  | { type: 'points'; runId: string; points: Point[] }
+  | { type: 'points'; runId: string; points: Point[]; frame?: EmbeddingFrame }
   | { type: 'events'; runId: string; events: RunEvent[] }
   | { type: 'status'; runId: string; status: RunStatus; step: number };
 
@@ -53,6 +54,7 @@ export function applyStream(
       const points = mergePoints(cur.points, m.points);
       const lastStep = points.length ? points[points.length - 1].step : cur.steps;
       next = { ...cur, points, steps: Math.max(cur.steps, lastStep) };
+      if (m.frame) next.embeddings = addFrame(cur.embeddings ?? [], m.frame);
     } else if (m.type === 'events') {
       next = { ...cur, events: mergeEvents(cur.events, m.events) };
     } else {

@@ -3,11 +3,13 @@
  * flush; rare ones (ready, dataset loaded, started, finished, errors) apply at once, after
  * the queue so order is kept. A crashed worker ends the session but keeps every point.
  */
-import type { RunRecord } from '../engine/runRecord';
+import { addFrame } from '../engine/features/frames';
+import type { EmbeddingFrame, RunRecord } from '../engine/runRecord';
 import { assertNever, type FromWorker } from '../protocol';
 import { alert, alertForCrash, alertForError } from './alerts';
 import { useConfigStore } from './configStore';
 import { useDatasetStore } from './datasetStore';
+import { onFeaturesMessage } from './featuresStore';
 import { useLibraryStore } from './runsLibrary';
 import { flush, markPersisted, queueProgress, queueSpeed, queueStream } from './streamFlush';
 import { phaseFromStatuses } from './streamMerge';
@@ -34,6 +36,15 @@ export function onWorkerMessage(msg: FromWorker): void {
     case 'progress':
       queueProgress({ task: msg.task, done: msg.done, total: msg.total });
       return;
+    case 'embed-images':
+    case 'projection-progress':
+      onFeaturesMessage(msg);
+      return;
+    case 'projection': {
+      const frame = onFeaturesMessage(msg);
+      if (frame) addProjectedFrame(msg.runId, frame);
+      return;
+    }
     default:
       break;
   }
@@ -105,6 +116,18 @@ export function onWorkerMessage(msg: FromWorker): void {
     default:
       assertNever(msg);
   }
+}
+
+/** A UMAP frame joins its run's record (kept, exported), as the worker computed it. */
+function addProjectedFrame(runId: string, frame: EmbeddingFrame) {
+  flush();
+  const s = useTrainingStore.getState();
+  const lib = useLibraryStore.getState();
+  const rec = s.runs[runId] ?? lib.entries[runId]?.record;
+  if (!rec) return;
+  const next = { ...rec, embeddings: addFrame(rec.embeddings ?? [], frame) };
+  if (s.runs[runId]) useTrainingStore.setState({ runs: { ...s.runs, [runId]: next } });
+  if (lib.entries[runId]) lib.updateRecords([next], true);
 }
 
 function onWorkerError(msg: Extract<FromWorker, { type: 'error' }>) {

@@ -7,6 +7,7 @@ import { Charts } from './Charts';
 import { ChartWarmup } from './ChartWarmup';
 import { Controls } from './Controls';
 import { DatasetPanel } from './DatasetPanel';
+import { FeaturesPanel } from './features/FeaturesPanel';
 import { RunsPanel } from './RunsPanel';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { BackendBanner, StatusBar } from './StatusBar';
@@ -73,6 +74,7 @@ export function App() {
           <Alerts />
           <Charts />
           <ChartWarmup />
+          <FeaturesPanel />
           <SweepPanel />
           <SweepResults />
           <div className="bottom-panels">

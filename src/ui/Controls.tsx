@@ -163,6 +163,16 @@ export function Controls() {
             title="Test images evaluated at each eval step (a fixed, seeded subset)"
           />
           <NumberField
+            label="Embedding subset"
+            value={config.embedSize}
+            step={100}
+            min={0}
+            validate={check('embedSize')}
+            onCommit={(embedSize) => setConfig({ embedSize })}
+            disabled={locked}
+            title="Test images (class-balanced) projected in the Features panel at each eval step, up to 2,000; 0 turns the feature views off"
+          />
+          <NumberField
             label="Max steps"
             value={config.maxSteps}
             step={100}

@@ -10,7 +10,7 @@ import { datasetSamples, parseDatasetFiles } from '../data/parse';
 import { ConfigError } from '../engine/config';
 import { clearMatchingCache } from '../engine/matching';
 import { ModelError } from '../engine/models';
-import { TrainingSession } from '../engine/session';
+import { defaultYield, TrainingSession } from '../engine/session';
 import {
   assertNever,
   type BackendInfo,
@@ -27,6 +27,7 @@ import {
   deviceLostSoon,
   watchDeviceLoss,
 } from './backend';
+import { Projections } from './projections';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -36,6 +37,7 @@ let backendInfo: BackendInfo | null = null;
 let dataset: DatasetSplits | null = null;
 let session: TrainingSession | null = null;
 let deviceLost = false;
+const projections = new Projections();
 /** Sessions given up after a device loss: their late results are ignored. */
 const abandoned = new WeakSet<TrainingSession>();
 
@@ -185,6 +187,7 @@ async function start(request: StartRequest) {
       twinB: request.twinB,
       sweeps: request.sweeps,
       data: dataset,
+      keepFeatures: true,
       environment: {
         backend: backendInfo.backend,
         adapter: backendInfo.adapter
@@ -200,7 +203,10 @@ async function start(request: StartRequest) {
         tfjsVersion: tf.version.tfjs,
       },
       listener: {
-        onPoint: (runId, point) => post({ type: 'points', runId, points: [point] }),
+        onPoint: (runId, point, views) => {
+          post({ type: 'points', runId, points: [point], frame: views?.frame });
+          if (views) projections.keep(runId, views);
+        },
         onEvents: (runId, events) => {
           post({ type: 'events', runId, events });
           for (const ev of events) {
@@ -227,7 +233,15 @@ async function start(request: StartRequest) {
     return;
   }
   session = s;
+  projections.reset();
   post({ type: 'started', runs: structuredClone(s.records) });
+  if (s.embedSet) {
+    const images = s.embedSet.images();
+    const { height, width, channels } = dataset.test;
+    post({ type: 'embed-images', runIds: request.runIds, images, height, width, channels }, [
+      images.buffer,
+    ]);
+  }
   try {
     const records = await s.run();
     if (!abandoned.has(s)) post({ type: 'finished', runs: structuredClone(records) });
@@ -283,6 +297,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'stop':
       session?.stop();
+      break;
+    case 'project':
+      void projections.run(msg.runId, msg.step, post, defaultYield);
+      break;
+    case 'cancel-projection':
+      projections.cancel();
       break;
     case 'simulate-device-loss':
       if (!destroyDevice()) postError('internal', 'Not on WebGPU: there is no device to lose.');
