@@ -59,4 +59,3 @@ export function guessDataset(names: readonly string[], selected: DatasetId): Dat
     error: `None of these files is an official dataset file (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}). Expected e.g. train-images-idx3-ubyte.gz or cifar-10-binary.tar.gz.`,
   };
 }
-
