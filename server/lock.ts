@@ -12,7 +12,7 @@ export interface LockOptions {
   onWait?: () => void;
 }
 
-const STALE_MS = 15_000;
+const STALE_MS = 10_000;
 const POLL_MS = 50;
 
 /**

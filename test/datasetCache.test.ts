@@ -157,6 +157,53 @@ describe.skipIf(!hasKmnist)(hasKmnist ? 'downloads' : `downloads: ${SKIP_NO_SHAR
     expect(leftovers(path.join(root, 'kmnist'))).toEqual([]);
   });
 
+  it('a download killed mid-way: its lock goes stale, the next process adopts its .part and resumes it', async () => {
+    publisher = await startPublisher({
+      dir: KMNIST,
+      chunk: 32 * 1024,
+      delayMs: 15,
+      slow: /t10k-images/,
+    });
+    const root = tmp();
+    const env = { ITRA_DATA_CACHE: root, ITRA_DATA_BASE_URL: publisher.base };
+    // `node --import tsx`, not the tsx launcher: the kill must reach the downloading process.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'cli/data.ts'), 'fetch', 'kmnist'],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: 'ignore' },
+    );
+    children.push(child);
+    const dir = path.join(root, 'kmnist');
+    // Killed once a megabyte of the images is on disk (not merely sent: the child may lag).
+    const onDisk = () =>
+      leftovers(dir)
+        .filter((n) => n.startsWith(IMAGES) && n.endsWith('.part'))
+        .reduce(
+          (n, f) => n + (fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.size ?? 0),
+          0,
+        );
+    await until(() => onDisk() > 1e6, 'the first download');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(leftovers(dir).sort()).toEqual([
+      expect.stringMatching(/^t10k-images-idx3-ubyte\.gz\.\d+-\w+-\d+\.part$/),
+      `${IMAGES}.lock`,
+    ]);
+    let waited = false;
+    const entry = await fetchDatasetFile('kmnist', IMAGES, {
+      root,
+      env,
+      onWait: () => (waited = true),
+    });
+    expect(waited).toBe(true);
+    expect(entry.verified).toBe('official');
+    expect(md5(fs.readFileSync(path.join(dir, IMAGES)))).toBe(official(IMAGES).md5);
+    const tries = publisher.requests.filter((r) => r.path === `/${IMAGES}`);
+    expect(tries).toHaveLength(2);
+    expect(tries[1].range).toMatch(/^bytes=\d{7}-$/);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
   it('a download past the registry size is cut off at once and leaves nothing', async () => {
     publisher = await startPublisher({ dir: KMNIST });
     const root = tmp();
