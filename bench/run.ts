@@ -51,13 +51,14 @@ const { values: opt } = parseArgs({
     experiments: { type: 'boolean', default: false },
     'profile-app': { type: 'boolean', default: false },
     'app-runs': { type: 'string' },
+    'app-seconds': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
 });
 if (opt.help) {
   process.stdout.write(
-    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--port 4180]\n',
+    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--app-seconds N] [--port 4180]\n',
   );
   process.exit(0);
 }
@@ -350,7 +351,7 @@ try {
         : runs;
       for (const run of chosen) {
         const plan: AppPlan = {
-          trainSeconds: quick ? 10 : 30,
+          trainSeconds: opt['app-seconds'] ? Number(opt['app-seconds']) : quick ? 10 : 30,
           evalEvery: run.evalEvery,
           profile: opt['profile-app'],
           build: run.build,

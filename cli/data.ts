@@ -34,7 +34,7 @@ import { parseIdxImages, parseIdxLabels } from '../src/data/idx';
 import { type FoundFile, findDatasetFiles } from '../src/data/nodeFiles';
 import { parseDatasetFiles, verifyDatasetFile } from '../src/data/parse';
 import {
-  DATASET_ID_LIST,
+  DATASET_IDS,
   DATASETS,
   getDataset,
   isDatasetId,
@@ -65,7 +65,7 @@ const USAGE = `Usage:
       validate them, copy them into the cache.
   npm run data -- list
       Show what is cached.
-Datasets: ${DATASET_ID_LIST.join(', ')}.  Cache: $ITRA_DATA_CACHE or .data-cache/.
+Datasets: ${DATASET_IDS.join(', ')}.  Cache: $ITRA_DATA_CACHE or .data-cache/.
 `;
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -115,10 +115,10 @@ function parse(argv: string[]) {
 
 async function fetchCmd(ids: string[], force: boolean, io: Io): Promise<number> {
   if (ids.length === 0) {
-    io.err(`fetch: which dataset? (${DATASET_ID_LIST.join(', ')}, or all)\n`);
+    io.err(`fetch: which dataset? (${DATASET_IDS.join(', ')}, or all)\n`);
     return 2;
   }
-  const list = ids.includes('all') ? [...DATASET_ID_LIST] : ids.map((id) => getDataset(id).id);
+  const list = ids.includes('all') ? [...DATASET_IDS] : ids.map((id) => getDataset(id).id);
   const root = cacheRoot(io.env);
   const failed: DatasetError[] = [];
   for (const id of list) {
@@ -291,7 +291,7 @@ async function importCmd(
     return 2;
   }
   if (forced !== undefined && !isDatasetId(forced)) getDataset(forced);
-  const ids: DatasetId[] = forced ? [forced as DatasetId] : [...DATASET_ID_LIST];
+  const ids: DatasetId[] = forced ? [forced as DatasetId] : [...DATASET_IDS];
   const root = cacheRoot(io.env);
   const taken = new Map<DatasetId, Set<string>>();
   let imported = 0;
@@ -390,7 +390,7 @@ async function importCmd(
 async function listCmd(io: Io): Promise<number> {
   const root = cacheRoot(io.env);
   io.out(`Cache: ${root}\n`);
-  for (const id of DATASET_ID_LIST) {
+  for (const id of DATASET_IDS) {
     const info = DATASETS[id];
     const files = await availableFiles(id, root);
     const manifest = await readManifest(id, root);

@@ -26,11 +26,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../server/cache';
+import { DATASET_IDS } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
 import {
   augmentationDefaults,
-  DATASET_IDS,
   DEFAULT_CONFIG,
   METHODS,
   type Method,

@@ -13,13 +13,13 @@ import * as tf from '@tensorflow/tfjs';
 import { cacheDir } from '../server/cache';
 import { formatBytes } from '../src/data/bytes';
 import type { DatasetId } from '../src/data/dataset';
+import { DATASET_IDS } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
 import { type Checkpoint, resumeSetup } from '../src/engine/checkpoint';
 import { decodeCheckpointFile, encodeCheckpointFile } from '../src/engine/checkpointFile';
 import {
   augmentationDefaults,
-  DATASET_IDS,
   DEFAULT_CONFIG,
   type TrainConfig,
   validateConfig,

@@ -17,7 +17,7 @@ import type { Plugin } from 'vite';
 import { createProgress } from '../cli/progress.ts';
 import type { DatasetId } from '../src/data/dataset.ts';
 import { isDatasetError, OFFLINE_HINT } from '../src/data/errors.ts';
-import { DATASET_ID_LIST, DATASETS, isDatasetId, matchOfficialName } from '../src/data/registry.ts';
+import { DATASET_IDS, DATASETS, isDatasetId, matchOfficialName } from '../src/data/registry.ts';
 import {
   type AvailableFile,
   availableFiles,
@@ -249,14 +249,14 @@ export function createDatasetMiddleware(opts: DatasetServerOptions = {}): Datase
     const [, rawId, rawFile] = m;
     if (!rawId) {
       return sendJson(res, 200, {
-        datasets: await Promise.all(DATASET_ID_LIST.map((id) => listing(id, root))),
+        datasets: await Promise.all(DATASET_IDS.map((id) => listing(id, root))),
       });
     }
     const id = safeDecode(rawId);
     if (!isDatasetId(id)) {
       return sendJson(res, 404, {
         error: `Unknown dataset "${id}"`,
-        hint: `Known: ${DATASET_ID_LIST.join(', ')}`,
+        hint: `Known: ${DATASET_IDS.join(', ')}`,
       });
     }
     if (!rawFile) return sendJson(res, 200, await listing(id, root));

@@ -12,6 +12,7 @@ import type {
   RunStatus,
   SweepInfo,
 } from './engine/runRecord';
+import type { Speed } from './engine/session';
 import type { ProjectionReply } from './worker/projections';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
@@ -100,8 +101,8 @@ export type ErrorCode =
   | 'backend-init'
   | 'dataset'
   | 'config'
-  | 'diverged'
-  | 'collapsed'
+  /** The GPU device was lost outside a run, or no backend came back after a loss (a loss during
+   * a run travels as the run's 'device-lost' event). Diverged and collapsed runs are events. */
   | 'device-lost'
   | 'internal';
 
@@ -115,7 +116,7 @@ export type FromWorker =
   | { type: 'events'; runId: string; events: RunEvent[] }
   | { type: 'status'; runId: string; status: RunStatus; step: number }
   /** Throughput, sent at each eval step. */
-  | { type: 'speed'; stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }
+  | ({ type: 'speed' } & Speed)
   /** The final record of each run when a session ends (completed, stopped, diverged, error). */
   | { type: 'finished'; runs: RunRecord[] }
   | { type: 'progress'; task: string; done: number; total: number }

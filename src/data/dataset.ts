@@ -2,7 +2,9 @@
  * The in-memory form of a dataset, shared by the parsers, the worker and the engine.
  * Pixels stay uint8 (NHWC, row-major) until the engine builds a batch.
  */
-export type DatasetId = 'kmnist' | 'fmnist' | 'cifar10';
+/** Every dataset the playground knows, in the order the controls list them (the one list). */
+export const DATASET_IDS = ['kmnist', 'fmnist', 'cifar10'] as const;
+export type DatasetId = (typeof DATASET_IDS)[number];
 
 export interface ImageSet {
   /** count * height * width * channels bytes, NHWC. */

@@ -2,7 +2,10 @@
  * What the app knows about each dataset: where the publisher hosts it, the official file
  * names and checksums, the image shape and the class names. Pure data, safe anywhere.
  */
-import type { DatasetId } from './dataset.ts';
+import { DATASET_IDS, type DatasetId } from './dataset.ts';
+
+export { DATASET_IDS };
+
 import { DatasetError } from './errors.ts';
 
 export type FileSlot = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels' | 'archive';
@@ -36,6 +39,8 @@ export interface Mirror {
 export interface DatasetInfo {
   id: DatasetId;
   name: string;
+  /** The short name of run names, the controls and tables (KMNIST for Kuzushiji-MNIST). */
+  shortName: string;
   homepage: string;
   format: 'idx' | 'cifar-bin';
   height: number;
@@ -110,6 +115,7 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
   fmnist: {
     id: 'fmnist',
     name: 'Fashion-MNIST',
+    shortName: 'Fashion-MNIST',
     homepage: 'https://github.com/zalandoresearch/fashion-mnist',
     format: 'idx',
     height: 28,
@@ -166,6 +172,7 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
   kmnist: {
     id: 'kmnist',
     name: 'Kuzushiji-MNIST',
+    shortName: 'KMNIST',
     homepage: 'https://github.com/rois-codh/kmnist',
     format: 'idx',
     height: 28,
@@ -205,6 +212,7 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetInfo>> = {
   cifar10: {
     id: 'cifar10',
     name: 'CIFAR-10',
+    shortName: 'CIFAR-10',
     homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
     format: 'cifar-bin',
     height: 32,
@@ -259,17 +267,15 @@ export function maxRawBytes(id: DatasetId, name: string): number {
   return m.file.maxRawBytes;
 }
 
-export const DATASET_ID_LIST: readonly DatasetId[] = ['kmnist', 'fmnist', 'cifar10'];
-
 export function isDatasetId(id: unknown): id is DatasetId {
-  return typeof id === 'string' && (DATASET_ID_LIST as readonly string[]).includes(id);
+  return typeof id === 'string' && (DATASET_IDS as readonly string[]).includes(id);
 }
 
 export function getDataset(id: string): DatasetInfo {
   if (!isDatasetId(id)) {
     throw new DatasetError(
       'unknown-dataset',
-      `Unknown dataset "${id}". Known datasets: ${DATASET_ID_LIST.join(', ')}.`,
+      `Unknown dataset "${id}". Known datasets: ${DATASET_IDS.join(', ')}.`,
     );
   }
   return DATASETS[id];

@@ -4,8 +4,8 @@
  * where the paper is silent.
  */
 import { z } from 'zod';
+import { DATASET_IDS, type DatasetId } from '../data/dataset';
 
-export const DATASET_IDS = ['kmnist', 'fmnist', 'cifar10'] as const;
 export const MODEL_IDS = ['tiny', 'small', 'resnet'] as const;
 export const METHODS = ['vanilla', 'itra', 'itra-c', 'lsr', 'center', 'discern'] as const;
 export const ESTIMATORS = ['biased', 'unbiased'] as const;
@@ -152,7 +152,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
  * (pad 2 when switched on, never flipped by default: a flipped character is another character).
  */
 export function augmentationDefaults(
-  dataset: (typeof DATASET_IDS)[number],
+  dataset: DatasetId,
 ): Pick<TrainConfig, 'augment' | 'cropPadding' | 'flip'> {
   return dataset === 'cifar10'
     ? { augment: true, cropPadding: 4, flip: true }
@@ -160,7 +160,7 @@ export function augmentationDefaults(
 }
 
 /** The paper's λ per dataset (spec, "Defaults"). */
-export const PAPER_LAMBDA: Record<(typeof DATASET_IDS)[number], number> = {
+export const PAPER_LAMBDA: Record<DatasetId, number> = {
   kmnist: 0.8,
   fmnist: 0.6,
   cifar10: 0.8,
@@ -195,26 +195,30 @@ export function crossFieldProblems(c: TrainConfig): string[] {
   return out;
 }
 
+function configError(error: z.ZodError): ConfigError {
+  const msgs = error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+  return new ConfigError(`Invalid settings: ${msgs.join('; ')}`);
+}
+
 /** Validates a whole config; throws ConfigError listing every problem. */
 export function validateConfig(input: unknown): TrainConfig {
   const parsed = trainConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const msgs = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new ConfigError(`Invalid settings: ${msgs.join('; ')}`);
-  }
+  if (!parsed.success) throw configError(parsed.error);
   const cross = crossFieldProblems(parsed.data);
   if (cross.length) throw new ConfigError(`Invalid settings: ${cross.join('; ')}`);
   return parsed.data;
 }
 
-/** Validates a live patch against the current config. */
-export function validatePatch(current: TrainConfig, patch: LivePatch): LivePatch {
-  const merged = validateConfig({ ...current, ...patch });
-  const out: LivePatch = {};
-  for (const key of LIVE_SETTINGS) {
-    if (key in patch) (out as Record<string, unknown>)[key] = merged[key];
-  }
-  return out;
+/** The live settings' own rules (no cross-field rule involves them); other keys are dropped. */
+const livePatchSchema = trainConfigSchema
+  .pick(Object.fromEntries(LIVE_SETTINGS.map((k) => [k, true])) as Record<LiveSetting, true>)
+  .partial();
+
+/** Validates a live patch: the patched keys only, each against its own rule. */
+export function validatePatch(patch: LivePatch): LivePatch {
+  const parsed = livePatchSchema.safeParse(patch);
+  if (!parsed.success) throw configError(parsed.error);
+  return parsed.data;
 }
 
 /** Whether the method uses the second mini-batch and the matching loss. */

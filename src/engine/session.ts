@@ -14,7 +14,7 @@ import {
   resumedEvent,
   splitValues,
 } from './checkpoint';
-import { type LivePatch, type TrainConfig, validateConfig } from './config';
+import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from './config';
 import type { FrameResult } from './features/embedding';
 import { EmbedSet } from './features/embedSet';
 import { clearMatchingCache } from './matching';
@@ -22,12 +22,20 @@ import { ModelError } from './models';
 import type { Point, RunEnvironment, RunEvent, RunRecord, RunStatus, SweepInfo } from './runRecord';
 import { Trainer } from './trainer';
 
+/** Throughput over the last eval interval, reported at each eval step. */
+export interface Speed {
+  stepsPerSec: number;
+  samplesPerSec: number;
+  step: number;
+  epoch: number;
+}
+
 export interface SessionListener {
   /** `views`: the eval step's feature views (embedSize > 0). */
   onPoint?(runId: string, point: Point, views?: FrameResult): void;
   onEvents?(runId: string, events: RunEvent[]): void;
   onStatus?(runId: string, status: RunStatus, step: number): void;
-  onSpeed?(s: { stepsPerSec: number; samplesPerSec: number; step: number; epoch: number }): void;
+  onSpeed?(s: Speed): void;
   /** A checkpoint was read (eval steps, pause, stop, `requestCheckpoint`): given → checkpoints on. */
   onCheckpoint?(checkpoint: Checkpoint): void;
   onCheckpointError?(error: Error): void;
@@ -272,10 +280,11 @@ export class TrainingSession {
 
   /** A live change for one side ('A'/'B') or all; returns the events per run. */
   patch(patch: LivePatch, side?: 'A' | 'B'): Map<string, RunEvent[]> {
+    const valid = validatePatch(patch);
     const out = new Map<string, RunEvent[]>();
     this.trainers.forEach((t, i) => {
       if (side && (i === 0 ? 'A' : 'B') !== side) return;
-      const events = t.patch(patch);
+      const events = t.applyPatch(valid);
       if (events.length) {
         out.set(t.record.id, events);
         this.listener.onEvents?.(t.record.id, events);

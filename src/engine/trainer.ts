@@ -179,9 +179,13 @@ export class Trainer {
     return p === 'concat' || (p === 'auto' && !this.model.hasBatchNorm);
   }
 
-  /** Applies a live change from the next step on; returns the 'change' events it recorded. */
+  /** Validates and applies a live change from the next step on; returns its 'change' events. */
   patch(patch: LivePatch): RunEvent[] {
-    const valid = validatePatch(this.cfg, patch);
+    return this.applyPatch(validatePatch(patch));
+  }
+
+  /** Applies an already validated live change (TrainingSession validates once for both sides). */
+  applyPatch(valid: LivePatch): RunEvent[] {
     const events: RunEvent[] = [];
     for (const [key, to] of Object.entries(valid) as Array<[keyof LivePatch, string | number]>) {
       const from = this.cfg[key];

@@ -2,6 +2,7 @@
  * The paper's setups at budgets this project's 2-core test machine can run (each states its
  * budget in the report). The paper trained to convergence; these run about one epoch.
  */
+import { DATASETS } from '../data/registry';
 import type { Method, TrainConfig } from '../engine/config';
 
 export interface Preset {
@@ -19,9 +20,9 @@ export interface Preset {
 const LAMBDA_GRID = [0.2, 0.4, 0.6, 0.8, 1.0];
 
 /** The paper's Table 1 setup on one dataset: vanilla, LSR, center loss and ITRA-c over λ, 3 seeds. */
-function table1(dataset: 'fmnist' | 'kmnist', name: string, epochs: string): Preset {
+function table1(dataset: 'fmnist' | 'kmnist', epochs: string): Preset {
   return {
-    description: `${name}, small model, the paper's Table 1 methods over λ 0.2–1.0, 3 seeds`,
+    description: `${DATASETS[dataset].shortName}, small model, the paper's Table 1 methods over λ 0.2–1.0, 3 seeds`,
     base: { dataset, model: 'small', maxSteps: 1000, evalEvery: 100, evalSize: 2000, warmup: 200 },
     methods: ['vanilla', 'lsr', 'center', 'itra-c'],
     lambdas: LAMBDA_GRID,
@@ -48,12 +49,10 @@ export const PRESETS: Record<string, Preset> = {
   },
   'table1-fmnist': table1(
     'fmnist',
-    'Fashion-MNIST',
     '1.07 epochs; the paper trained to convergence, so our absolute numbers sit well below its Table 1',
   ),
   'table1-kmnist': table1(
     'kmnist',
-    'KMNIST',
     '1.07 epochs of the official 60,000, 8 epochs of a carved 8,000-image split; the paper trained to convergence',
   ),
   figure2: {

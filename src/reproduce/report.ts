@@ -3,7 +3,8 @@
  * Table 1 beside ours where it has one), the full grid, and the paired comparison with
  * vanilla. Pure text from the summaries, so it is tested against a golden file.
  */
-import { type DATASET_IDS, METHOD_LABELS, type TrainConfig } from '../engine/config';
+import type { DatasetId } from '../data/dataset';
+import { METHOD_LABELS, type TrainConfig } from '../engine/config';
 import type { Summary } from './stats';
 import {
   bestPerMethod,
@@ -11,8 +12,6 @@ import {
   type PairedComparison,
   pairedWithVanilla,
 } from './summary';
-
-type DatasetId = (typeof DATASET_IDS)[number];
 
 /** The paper's Table 1 (Li et al., AAAI-23), test accuracy % / test CE, trained to convergence. */
 export const PAPER_TABLE1: Partial<

@@ -18,48 +18,61 @@ export function dismissAlert(id: string): void {
 
 function runName(runId: string | undefined): string {
   if (!runId) return '';
-  const r =
-    useTrainingStore.getState().runs[runId] ?? useLibraryStore.getState().entries[runId]?.record;
-  return r ? r.name : '';
+  return useLibraryStore.getState().entries[runId]?.record.name ?? '';
 }
 
-const EVENT_ALERTS: Partial<
-  Record<RunEvent['kind'], { level: AppAlert['level']; title: string; hint: string; why?: string }>
+/** The run events that raise an alert (a change, the warm-up's end or a resume do not). */
+type AlertingEvent = Extract<
+  RunEvent,
+  { kind: 'collapsed' | 'diverged' | 'device-lost' | 'error' }
+>;
+
+const alerting = (e: RunEvent): e is AlertingEvent =>
+  e.kind === 'collapsed' || e.kind === 'diverged' || e.kind === 'device-lost' || e.kind === 'error';
+
+/** The one place a run event's alert is built: the worker sends the event only. */
+const EVENT_ALERTS: Record<
+  AlertingEvent['kind'],
+  { level: AppAlert['level']; title: string; message(e: AlertingEvent): string; hint: string }
 > = {
   collapsed: {
     level: 'warning',
     title: 'Features collapsed',
-    why: 'Every feature became (nearly) the same, so the classifier cannot tell classes apart. The biased MMD rewards this when the matching loss starts before cross-entropy has made the features class-dependent.',
+    message: (e) =>
+      `${e.detail} Every feature became (nearly) the same, so the classifier cannot tell classes apart. The biased MMD rewards this when the matching loss starts before cross-entropy has made the features class-dependent.`,
     hint: 'Reset, then train with a longer warm-up (200+ steps; CIFAR-10 may need ~1,200), a smaller λ, or the unbiased estimator. The curves so far stay for comparison.',
   },
   diverged: {
     level: 'error',
     title: 'Training diverged',
-    hint: 'Lower the learning rate (or λ), then Reset and Train. The curves up to here are kept.',
+    message: (e) => e.detail,
+    hint: 'Lower the learning rate and train again; the curves so far are kept.',
   },
   'device-lost': {
     level: 'warning',
     title: 'GPU device lost',
-    hint: 'The curves so far are kept. The worker restarts the GPU backend; press Train to start a new run (closing other GPU-heavy tabs helps).',
+    message: (e) =>
+      `The GPU device was lost at step ${e.step} (${e.detail}). The curves recorded so far are kept.`,
+    hint: 'The worker is restarting the GPU backend; press Train to start a new run.',
   },
   error: {
     level: 'error',
     title: 'Run error',
+    message: (e) => e.detail,
     hint: 'Reset and Train to start again. The curves so far are kept in the runs panel.',
   },
 };
 
 /** The alert for a run event (diverged, collapsed, device lost, error); none for the others. */
 export function alertForEvent(runId: string, e: RunEvent): void {
-  if (e.kind === 'change' || e.kind === 'warmup-end') return;
+  if (!alerting(e)) return;
   const spec = EVENT_ALERTS[e.kind];
-  if (!spec) return;
   const who = runName(runId);
   alert({
     id: `${runId}:${e.kind}`,
     level: spec.level,
-    title: `${spec.title} at step ${e.step}${who ? ` — ${who}` : ''}`,
-    message: [e.detail, spec.why].filter(Boolean).join(' '),
+    title: `${spec.title}${who ? ` — ${who}` : ''}`,
+    message: spec.message(e),
     hint: spec.hint,
   });
 }
@@ -68,8 +81,6 @@ const ERROR_TITLES: Record<ErrorCode, string> = {
   'backend-init': 'No compute backend could start',
   dataset: 'Dataset failed to load',
   config: 'Invalid settings',
-  diverged: 'Training diverged',
-  collapsed: 'Features collapsed',
   'device-lost': 'GPU device lost',
   internal: 'Internal error in the training worker',
 };
@@ -90,16 +101,12 @@ function defaultHint(code: ErrorCode): string {
 /** The alert for an error the worker reported. */
 export function alertForError(msg: Extract<FromWorker, { type: 'error' }>): void {
   const who = runName(msg.runId);
-  const eventSpec =
-    msg.code === 'collapsed' || msg.code === 'diverged' || msg.code === 'device-lost'
-      ? EVENT_ALERTS[msg.code]
-      : undefined;
   alert({
     id: msg.runId ? `${msg.runId}:${msg.code}` : `${msg.code}:${msg.message}`,
-    level: msg.fatal || msg.code === 'dataset' || msg.code === 'diverged' ? 'error' : 'warning',
+    level: msg.fatal || msg.code === 'dataset' ? 'error' : 'warning',
     title: `${ERROR_TITLES[msg.code]}${who ? ` — ${who}` : ''}`,
-    message: [msg.message, eventSpec?.why].filter(Boolean).join(' '),
-    hint: msg.hint ?? eventSpec?.hint ?? defaultHint(msg.code),
+    message: msg.message,
+    hint: msg.hint ?? defaultHint(msg.code),
   });
 }
 

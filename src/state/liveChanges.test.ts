@@ -22,8 +22,11 @@ describe('live changes', () => {
     FakeWorker.latest.reply({ type: 'ready', info: CPU_INFO });
     await ready;
   });
+  // Each test a minute after the last: the pacers (one per setting, kept by the app) start fresh.
+  let now = Date.now();
   beforeEach(() => {
-    vi.useFakeTimers();
+    now += 60_000;
+    vi.useFakeTimers({ now });
     useConfigStore.setState({
       config: { ...DEFAULT_CONFIG, method: 'itra', lambda: 1 },
       twin: { ...useConfigStore.getState().twin, enabled: false },
@@ -33,7 +36,7 @@ describe('live changes', () => {
   });
   afterEach(() => {
     flushLive();
-    useTrainingStore.setState({ phase: 'idle', runIds: [], runs: {} });
+    useTrainingStore.setState({ phase: 'idle', runIds: [] });
     vi.useRealTimers();
   });
 
@@ -80,6 +83,13 @@ describe('live changes', () => {
     expect(useConfigStore.getState().config.lambda).toBe(-1);
     flushLive();
     expect(patches()).toEqual([]);
+  });
+
+  it('checks the patched setting only: λ goes through while another field is mid-edit', () => {
+    startSession(fakeRun('r1'));
+    useConfigStore.getState().setConfig({ batchSize: 0 }); // not a live setting; the run keeps its own
+    changeLive({ lambda: 2 });
+    expect(patches()).toEqual([{ type: 'patch', patch: { lambda: 2 } }]);
   });
 
   it('sends nothing to a sweep run, which keeps the settings it was queued with', () => {

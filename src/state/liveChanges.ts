@@ -2,9 +2,10 @@
  * Live changes: a setting moved during a session patches the model in place (never resets
  * it). The settings store takes the value at once; the worker gets it paced by livePatches.ts.
  */
-import { type LivePatch, validateConfig, validatePatch } from '../engine/config';
+import { type LivePatch, validatePatch } from '../engine/config';
 import { useConfigStore } from './configStore';
 import { createLivePatcher } from './livePatches';
+import { recordsOf } from './runsLibrary';
 import { sweepHooks } from './sweepHooks';
 import { isActive, useTrainingStore } from './trainingStore';
 import type { TwinSettings } from './urlConfig';
@@ -18,8 +19,8 @@ const live = createLivePatcher((patch, side) => {
 
 /** Whether the session in progress is a twin pair (decides which side a live change targets). */
 function sessionIsTwin(): boolean {
-  const { runIds, runs } = useTrainingStore.getState();
-  return runIds.some((id) => runs[id]?.twin !== undefined);
+  const runs = recordsOf(useTrainingStore.getState().runIds);
+  return Object.values(runs).some((r) => r.twin !== undefined);
 }
 
 /**
@@ -31,12 +32,9 @@ export function changeLive(patch: LivePatch, from: 'main' | 'B' = 'main'): void 
   if (from === 'B') useConfigStore.getState().setTwin(patch as Partial<TwinSettings>);
   else useConfigStore.getState().setConfig(patch);
   if (!isActive(useTrainingStore.getState().phase) || !sweepHooks.livePatches()) return;
-  const { config, twin } = useConfigStore.getState();
   let valid: LivePatch;
   try {
-    const { enabled: _enabled, ...twinB } = twin;
-    const base = from === 'B' ? { ...config, ...twinB } : config;
-    valid = validatePatch(validateConfig(base), patch);
+    valid = validatePatch(patch);
   } catch {
     return; // the control shows the problem; nothing invalid reaches the worker
   }

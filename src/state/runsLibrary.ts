@@ -1,7 +1,7 @@
 /**
- * Every run and twin pair, kept across reloads in IndexedDB. Live runs are updated here in
- * memory at each session flush (charts read this store) and written to disk at most every
- * few seconds, and at once when a run ends.
+ * Every run and twin pair, kept across reloads in IndexedDB: the one store of run records,
+ * live or saved. Live runs are updated here in memory at each stream flush (charts read this
+ * store) and written to disk at most every few seconds, and at once when a run ends.
  */
 import { create } from 'zustand';
 import { makeBundle, RunFileError, type RunRecord } from '../engine/runRecord';
@@ -193,3 +193,14 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     },
   };
 });
+
+/** The records of `ids` that the library holds, by id (the current session's runs). */
+export function recordsOf(ids: readonly string[]): Record<string, RunRecord> {
+  const { entries } = useLibraryStore.getState();
+  const out: Record<string, RunRecord> = {};
+  for (const id of ids) {
+    const e = entries[id];
+    if (e) out[id] = e.record;
+  }
+  return out;
+}

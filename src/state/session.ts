@@ -5,14 +5,13 @@
  * alerts.ts, datasetActions.ts and liveChanges.ts.
  */
 import { type TrainConfig, validateConfig } from '../engine/config';
-import type { RunRecord } from '../engine/runRecord';
 import type { StartRequest } from '../protocol';
 import { alert, dismissAlert } from './alerts';
 import { useConfigStore } from './configStore';
 import { loadDatasetFromServer, refreshCache } from './datasetActions';
 import { useDatasetStore } from './datasetStore';
 import { flushLive } from './liveChanges';
-import { useLibraryStore } from './runsLibrary';
+import { recordsOf, useLibraryStore } from './runsLibrary';
 import { buildStartRequest } from './startRequest';
 import { flush } from './streamFlush';
 import { isActive, useTrainingStore } from './trainingStore';
@@ -62,7 +61,7 @@ export async function train(planned?: StartRequest): Promise<boolean> {
     return false;
   }
   dismissAlert('worker:crash');
-  useTrainingStore.setState({ phase: 'starting', runIds: [], runs: {}, speed: null });
+  useTrainingStore.setState({ phase: 'starting', runIds: [], speed: null });
   try {
     await workerLink.ensureReady();
     if (useDatasetStore.getState().loaded?.id !== config.dataset) {
@@ -123,10 +122,9 @@ export function reset(): void {
   flushLive();
   if (isActive(s.phase)) workerLink.send({ type: 'stop' });
   // Mark them stopped now; the worker's 'finished' replaces this with the final record.
-  const ended = s.runIds
-    .map((id) => s.runs[id])
-    .filter((r): r is RunRecord => !!r && (r.status === 'running' || r.status === 'paused'))
+  const ended = Object.values(recordsOf(s.runIds))
+    .filter((r) => r.status === 'running' || r.status === 'paused')
     .map((r) => ({ ...r, status: 'stopped' as const }));
   useLibraryStore.getState().updateRecords(ended, true);
-  useTrainingStore.setState({ phase: 'idle', runIds: [], runs: {}, speed: null });
+  useTrainingStore.setState({ phase: 'idle', runIds: [], speed: null });
 }

@@ -1,14 +1,8 @@
 /** Builds the worker's start request (ids and readable names) from the settings. Pure. */
-import type { DatasetId } from '../data/dataset';
+import { DATASETS } from '../data/registry';
 import { METHOD_LABELS, type TrainConfig, usesMatching } from '../engine/config';
 import type { StartRequest } from '../protocol';
 import type { TwinSettings } from './urlConfig';
-
-export const DATASET_SHORT: Record<DatasetId, string> = {
-  kmnist: 'KMNIST',
-  fmnist: 'Fashion-MNIST',
-  cifar10: 'CIFAR-10',
-};
 
 /** randomUUID needs a secure context; a page opened over plain http on a LAN address is not one. */
 export function newRunId(): string {
@@ -40,7 +34,7 @@ export function runLabel(
 function nameSuffix(c: TrainConfig): string {
   const noise =
     c.labelNoise > 0 ? ` · noise ${Number.parseFloat((c.labelNoise * 100).toFixed(1))}%` : '';
-  return ` · ${DATASET_SHORT[c.dataset]} · ${c.model} · seed ${c.seed}${noise}`;
+  return ` · ${DATASETS[c.dataset].shortName} · ${c.model} · seed ${c.seed}${noise}`;
 }
 
 export function buildStartRequest(

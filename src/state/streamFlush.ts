@@ -4,12 +4,13 @@
  * second, so the charts redraw at that pace however fast the worker trains.
  */
 import type { RunRecord } from '../engine/runRecord';
+import type { Speed } from '../engine/session';
 import { alertForEvent } from './alerts';
 import { useConfigStore } from './configStore';
 import { useDatasetStore } from './datasetStore';
-import { useLibraryStore } from './runsLibrary';
+import { recordsOf, useLibraryStore } from './runsLibrary';
 import { applyStream, phaseFromStatuses, type StreamMessage } from './streamMerge';
-import { type SpeedInfo, useTrainingStore } from './trainingStore';
+import { useTrainingStore } from './trainingStore';
 
 /** Stream batches reach the stores (and redraw the charts) at most twice a second. */
 const FLUSH_MS = 500;
@@ -23,7 +24,7 @@ interface Progress {
 }
 
 let queue: StreamMessage[] = [];
-let latestSpeed: SpeedInfo | null = null;
+let latestSpeed: Speed | null = null;
 let latestProgress: Progress | null = null;
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 let lastPersist = 0;
@@ -37,7 +38,7 @@ export function queueStream(msg: StreamMessage): void {
   scheduleFlush();
 }
 
-export function queueSpeed(speed: SpeedInfo): void {
+export function queueSpeed(speed: Speed): void {
   latestSpeed = speed;
   scheduleFlush();
 }
@@ -61,9 +62,9 @@ export function flush(): void {
   const s = useTrainingStore.getState();
   const update: Partial<typeof s> = {};
   if (msgs.length) {
-    const runs = applyStream(s.runs, msgs);
-    if (runs !== s.runs) {
-      update.runs = runs;
+    const current = recordsOf(s.runIds);
+    const runs = applyStream(current, msgs);
+    if (runs !== current) {
       const statuses = s.runIds.map((id) => runs[id]?.status).filter((x) => x !== undefined);
       if (s.phase !== 'idle' && s.phase !== 'starting') update.phase = phaseFromStatuses(statuses);
       const now = Date.now();

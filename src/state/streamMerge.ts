@@ -3,13 +3,12 @@
  * them here in one batch per flush, so React sees at most two updates a second.
  */
 import { addFrame } from '../engine/features/frames';
-import type { EmbeddingFrame, Point, RunEvent, RunRecord, RunStatus } from '../engine/runRecord';
+import type { Point, RunEvent, RunRecord, RunStatus } from '../engine/runRecord';
+import type { FromWorker } from '../protocol';
 import type { SessionPhase } from './trainingStore';
 
-export type StreamMessage =
-  | { type: 'points'; runId: string; points: Point[]; frame?: EmbeddingFrame }
-  | { type: 'events'; runId: string; events: RunEvent[] }
-  | { type: 'status'; runId: string; status: RunStatus; step: number };
+/** The worker's messages that extend the records of the runs in progress. */
+export type StreamMessage = Extract<FromWorker, { type: 'points' | 'events' | 'status' }>;
 
 /** Appends points in step order; a resend from an earlier step (e.g. after a device-loss restore) replaces the tail. */
 export function mergePoints(existing: readonly Point[], incoming: readonly Point[]): Point[] {

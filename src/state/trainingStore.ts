@@ -1,22 +1,15 @@
 /**
- * The training session as the UI sees it: the worker and its backend, the current run(s) as
- * they stream, throughput, and the alerts shown to the user. Written by the controller
+ * The training session as the UI sees it: the worker and its backend, the phase, which runs
+ * are the session's, throughput, and the alerts shown to the user. Written by the controller
  * modules (session.ts, workerLink.ts, streamFlush.ts, workerReplies.ts) only.
  */
 import { create } from 'zustand';
-import type { RunRecord } from '../engine/runRecord';
+import type { Speed } from '../engine/session';
 import type { BackendInfo } from '../protocol';
 
 export type SessionPhase = 'idle' | 'starting' | 'running' | 'paused' | 'finished';
 
 export type WorkerState = 'starting' | 'ready' | 'failed' | 'crashed';
-
-export interface SpeedInfo {
-  stepsPerSec: number;
-  samplesPerSec: number;
-  step: number;
-  epoch: number;
-}
 
 export interface AppAlert {
   /** Stable key: the same problem reported twice shows once. */
@@ -32,10 +25,10 @@ export interface SessionState {
   workerState: WorkerState;
   backend: BackendInfo | null;
   phase: SessionPhase;
-  /** The current session's runs: one, or [A, B] for a twin pair. */
+  /** The current session's runs: one, or [A, B] for a twin pair. Their records live in the
+   * runs library (runsLibrary.ts), the one store of every run, live or saved. */
   runIds: string[];
-  runs: Record<string, RunRecord>;
-  speed: SpeedInfo | null;
+  speed: Speed | null;
   alerts: AppAlert[];
   pushAlert(a: AppAlert): void;
   dismissAlert(id: string): void;
@@ -48,7 +41,6 @@ export const useTrainingStore = create<SessionState>()((set, get) => ({
   backend: null,
   phase: 'idle',
   runIds: [],
-  runs: {},
   speed: null,
   alerts: [],
   pushAlert(a) {

@@ -4,13 +4,13 @@
  * the queue so order is kept. A crashed worker ends the session but keeps every point.
  */
 import { addFrame } from '../engine/features/frames';
-import type { EmbeddingFrame, RunRecord } from '../engine/runRecord';
+import type { EmbeddingFrame } from '../engine/runRecord';
 import { assertNever, type FromWorker } from '../protocol';
 import { alert, alertForCrash, alertForError } from './alerts';
 import { useConfigStore } from './configStore';
 import { useDatasetStore } from './datasetStore';
 import { onFeaturesMessage } from './featuresStore';
-import { useLibraryStore } from './runsLibrary';
+import { recordsOf, useLibraryStore } from './runsLibrary';
 import { flush, markPersisted, queueProgress, queueSpeed, queueStream } from './streamFlush';
 import { phaseFromStatuses } from './streamMerge';
 import { sweepHooks } from './sweepHooks';
@@ -25,14 +25,11 @@ export function onWorkerMessage(msg: FromWorker): void {
     case 'status':
       queueStream(msg);
       return;
-    case 'speed':
-      queueSpeed({
-        stepsPerSec: msg.stepsPerSec,
-        samplesPerSec: msg.samplesPerSec,
-        step: msg.step,
-        epoch: msg.epoch,
-      });
+    case 'speed': {
+      const { type: _type, ...speed } = msg;
+      queueSpeed(speed);
       return;
+    }
     case 'progress':
       queueProgress({ task: msg.task, done: msg.done, total: msg.total });
       return;
@@ -80,33 +77,23 @@ export function onWorkerMessage(msg: FromWorker): void {
       workerLink.datasetArrived();
       return;
     case 'started': {
-      const runs: Record<string, RunRecord> = {};
-      for (const r of msg.runs) runs[r.id] = r;
-      useTrainingStore.setState({
-        runIds: msg.runs.map((r) => r.id),
-        runs,
-        phase: phaseFromStatuses(msg.runs.map((r) => r.status)),
-        speed: null,
-      });
       const lib = useLibraryStore.getState();
       const known = msg.runs.filter((r) => lib.entries[r.id]);
       lib.updateRecords(known, true);
       lib.addRuns(msg.runs.filter((r) => !lib.entries[r.id]));
+      useTrainingStore.setState({
+        runIds: msg.runs.map((r) => r.id),
+        phase: phaseFromStatuses(msg.runs.map((r) => r.status)),
+        speed: null,
+      });
       markPersisted();
       return;
     }
     case 'finished': {
-      const s = useTrainingStore.getState();
-      const runs = { ...s.runs };
-      let mine = false;
-      for (const r of msg.runs) {
-        if (runs[r.id]) {
-          runs[r.id] = r;
-          mine = true;
-        }
-      }
-      if (mine) useTrainingStore.setState({ runs, phase: 'finished' });
+      const { runIds } = useTrainingStore.getState();
       useLibraryStore.getState().updateRecords(msg.runs, true);
+      if (msg.runs.some((r) => runIds.includes(r.id)))
+        useTrainingStore.setState({ phase: 'finished' });
       sweepHooks.onFinished(msg.runs);
       return;
     }
@@ -121,13 +108,10 @@ export function onWorkerMessage(msg: FromWorker): void {
 /** A UMAP frame joins its run's record (kept, exported), as the worker computed it. */
 function addProjectedFrame(runId: string, frame: EmbeddingFrame) {
   flush();
-  const s = useTrainingStore.getState();
-  const lib = useLibraryStore.getState();
-  const rec = s.runs[runId] ?? lib.entries[runId]?.record;
+  const rec = useLibraryStore.getState().entries[runId]?.record;
   if (!rec) return;
   const next = { ...rec, embeddings: addFrame(rec.embeddings ?? [], frame) };
-  if (s.runs[runId]) useTrainingStore.setState({ runs: { ...s.runs, [runId]: next } });
-  if (lib.entries[runId]) lib.updateRecords([next], true);
+  useLibraryStore.getState().updateRecords([next], true);
 }
 
 function onWorkerError(msg: Extract<FromWorker, { type: 'error' }>) {
@@ -157,23 +141,16 @@ export function onWorkerCrash(info: CrashInfo): void {
     return;
   }
   // The worker is gone: end the session but keep every point received.
-  const s = useTrainingStore.getState();
-  const runs = { ...s.runs };
-  const ended: RunRecord[] = [];
-  for (const id of s.runIds) {
-    const r = runs[id];
-    if (r && (r.status === 'running' || r.status === 'paused')) {
-      runs[id] = { ...r, status: 'error' };
-      ended.push(runs[id]);
-    }
-  }
+  const { runIds } = useTrainingStore.getState();
+  const ended = Object.values(recordsOf(runIds))
+    .filter((r) => r.status === 'running' || r.status === 'paused')
+    .map((r) => ({ ...r, status: 'error' as const }));
+  useLibraryStore.getState().updateRecords(ended, true);
   useTrainingStore.setState({
     workerState: info.kind === 'load' ? 'failed' : 'crashed',
     backend: null,
-    runs,
-    phase: s.runIds.length ? 'finished' : 'idle',
+    phase: runIds.length ? 'finished' : 'idle',
   });
-  useLibraryStore.getState().updateRecords(ended, true);
   // The datasets lived in the dead worker.
   useDatasetStore.setState({ loaded: null, task: null });
   workerLink.failAll(info.message);

@@ -1,11 +1,13 @@
 /** Display names for the controls. */
-import type { DatasetId } from '../data/dataset';
+import { DATASET_IDS, type DatasetId } from '../data/dataset';
+import { DATASETS } from '../data/registry';
 import type { LrSchedule, Method, ModelId } from '../engine/config';
-import { DATASET_SHORT } from '../state/startRequest';
 
-export const DATASET_LABELS: Record<DatasetId, string> = DATASET_SHORT;
+export const DATASET_LABELS = Object.fromEntries(
+  DATASET_IDS.map((id) => [id, DATASETS[id].shortName]),
+) as Record<DatasetId, string>;
 
-export const DATASET_ORDER: DatasetId[] = ['kmnist', 'fmnist', 'cifar10'];
+export const DATASET_ORDER: readonly DatasetId[] = DATASET_IDS;
 
 export const MODEL_LABELS: Record<ModelId, string> = {
   tiny: 'Tiny CNN',

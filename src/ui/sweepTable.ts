@@ -4,6 +4,7 @@
  * (Markdown: the CLI's report.md, renderReport).
  */
 
+import { DATASETS } from '../data/registry';
 import type { RunRecord } from '../engine/runRecord';
 import { renderReport } from '../reproduce/report';
 import type { Summary } from '../reproduce/stats';
@@ -13,7 +14,6 @@ import {
   type ResultMetric,
   summarizeRuns,
 } from '../reproduce/summary';
-import { DATASET_SHORT } from '../state/startRequest';
 import { countsInGroup, recordScope } from './bands';
 
 export interface TableScope {
@@ -33,7 +33,7 @@ export interface TableData {
 
 function scopeLabel(r: RunRecord): string {
   const c = r.config;
-  const where = `${DATASET_SHORT[c.dataset]} · ${c.model} · ${(c.maxSteps || r.steps).toLocaleString('en-US')} steps`;
+  const where = `${DATASETS[c.dataset].shortName} · ${c.model} · ${(c.maxSteps || r.steps).toLocaleString('en-US')} steps`;
   return r.sweep ? `sweep ${r.sweep.id.slice(0, 4)} · ${where}` : where;
 }
 

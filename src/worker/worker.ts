@@ -97,13 +97,7 @@ async function onDeviceLost(message: string) {
       post({ type: 'events', runId: r.id, events: [ev] });
       return { ...structuredClone(r), status: 'error' as const, events: [...r.events, ev] };
     });
-    postError(
-      'device-lost',
-      `The GPU device was lost at step ${step} (${message}). The curves recorded so far are kept.`,
-      'The worker is restarting the GPU backend; press Train to start a new run.',
-      false,
-      runs[0]?.id,
-    );
+    // The loss travels as each run's 'device-lost' event only; the page builds its alert.
     post({ type: 'finished', runs });
   } else {
     postError(
@@ -208,19 +202,8 @@ async function start(request: StartRequest) {
           if (views) projections.keep(runId, views);
         },
         onEvents: (runId, events) => {
+          // Diverged and collapsed travel as events only; the page builds their alerts.
           post({ type: 'events', runId, events });
-          for (const ev of events) {
-            if (ev.kind === 'collapsed') postError('collapsed', ev.detail, undefined, false, runId);
-            if (ev.kind === 'diverged') {
-              postError(
-                'diverged',
-                ev.detail,
-                'Lower the learning rate and train again; the curves so far are kept.',
-                false,
-                runId,
-              );
-            }
-          }
         },
         onStatus: (runId, status, step) => post({ type: 'status', runId, status, step }),
         onSpeed: (sp) => post({ type: 'speed', ...sp }),

@@ -26,12 +26,9 @@ function classNamesOf(dataset: RunRecord['config']['dataset']): string[] {
 function useShownRecords(): RunRecord[] {
   const chosen = useFeaturesStore((s) => s.runIds);
   const sessionIds = useTrainingStore((s) => s.runIds);
-  const runs = useTrainingStore((s) => s.runs);
   const entries = useLibraryStore((s) => s.entries);
   const ids = chosen ?? sessionIds;
-  return ids
-    .map((id) => runs[id] ?? entries[id]?.record)
-    .filter((r): r is RunRecord => r !== undefined);
+  return ids.map((id) => entries[id]?.record).filter((r): r is RunRecord => r !== undefined);
 }
 
 /** The run choice: the current session, or any run of the library (twins come as a pair). */
