@@ -159,4 +159,40 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
   await expect(dialog).toBeHidden();
   await page.keyboard.press('r');
   await expect(bar).toContainText(/Ready|Finished/, { timeout: 60_000 });
+
+  // A second run, then "Charts" on the first run's row: its zip draws that run alone.
+  const drawnBefore = await points(page, 'Test accuracy');
+  await page.keyboard.press('t');
+  await waitForPoints(page, 'Test accuracy', drawnBefore + 2);
+  const curves = (zipped: Record<string, Uint8Array>) =>
+    page.evaluate(
+      (text) =>
+        new DOMParser()
+          .parseFromString(text, 'image/svg+xml')
+          .querySelectorAll('.recharts-line-curve').length,
+      new TextDecoder().decode(zipped['test-accuracy.svg']),
+    );
+  const both = unzipSync(new Uint8Array((await download(page, 'Download all charts')).bytes));
+  const one = unzipSync(
+    new Uint8Array(
+      (
+        await download(
+          page,
+          `Download charts of ${runName}`,
+          page.getByRole('listitem').filter({ hasText: 'stopped' }),
+        )
+      ).bytes,
+    ),
+  );
+  expect(await curves(both)).toBe(2 * (await curves(one)));
+  const oneCsv = new TextDecoder().decode(one['curves.csv']);
+  expect(
+    new Set(
+      oneCsv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((r) => r.split(',').at(-5)),
+    ),
+  ).toHaveProperty('size', 1);
 });

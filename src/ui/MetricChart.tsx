@@ -33,7 +33,7 @@ import { chartSvg } from './chartExport';
 import { registerChart } from './chartRegistry';
 import { fmtInt, fmtNum, fmtPct } from './format';
 import { RunSwatch } from './RunSwatch';
-import { runColor, runDash } from './runStyle';
+import { runColor, runDash, runLineClass } from './runStyle';
 
 export interface ChartRun {
   id: string;
@@ -205,21 +205,22 @@ function MetricChartImpl(props: MetricChartProps) {
   const latest = useRef({ runs, series, bands });
   latest.current = { runs, series, bands };
   const exporter = useMemo(() => {
-    const legend = () => [
-      ...latest.current.runs.map((r) => ({ name: r.name, color: runColor(r.color), dash: r.dash })),
-      ...latest.current.bands.map((b, i) => ({
+    // With a run id: that run alone (a run's "Charts" download), no seed groups.
+    const legend = (only?: string) => [
+      ...latest.current.runs
+        .filter((r) => !only || r.id === only)
+        .map((r) => ({ name: r.name, color: runColor(r.color), dash: r.dash })),
+      ...(only ? [] : latest.current.bands).map((b, i) => ({
         name: b.group.name,
         color: runColor(b.group.color),
         dash: runDash(i),
       })),
     ];
-    const csvLines = (): CsvLine[] => [
-      ...latest.current.runs.map((r, i) => ({
-        name: r.name,
-        id: r.id,
-        series: latest.current.series[i],
-      })),
-      ...latest.current.bands.map((b) => ({
+    const csvLines = (only?: string): CsvLine[] => [
+      ...latest.current.runs
+        .map((r, i) => ({ name: r.name, id: r.id, series: latest.current.series[i] }))
+        .filter((l) => !only || l.id === only),
+      ...(only ? [] : latest.current.bands).map((b) => ({
         name: `${b.group.name} (mean of ${b.series.n})`,
         id: b.group.id,
         series: b.series.mean,
@@ -234,9 +235,10 @@ function MetricChartImpl(props: MetricChartProps) {
         title,
         metric,
         csvLines: exporter.csvLines,
-        image: () => {
+        image: (runId) => {
           if (!figure.current) throw new Error(`${title}: not on the page`);
-          return chartSvg(figure.current, title, exporter.legend());
+          const only = runId ? runLineClass(runId) : undefined;
+          return chartSvg(figure.current, title, exporter.legend(runId), only);
         },
       }),
     [metric, title, exporter],
@@ -338,6 +340,7 @@ function MetricChartImpl(props: MetricChartProps) {
                   <Line
                     key={rawKey(r.id)}
                     dataKey={rawKey(r.id)}
+                    className={runLineClass(r.id)}
                     stroke={runColor(r.color)}
                     strokeOpacity={0.22}
                     strokeWidth={1}
@@ -354,6 +357,7 @@ function MetricChartImpl(props: MetricChartProps) {
                 key={r.id}
                 dataKey={r.id}
                 name={r.name}
+                className={runLineClass(r.id)}
                 type={metric === 'lr' && r.lrStepwise ? 'stepAfter' : 'linear'}
                 stroke={runColor(r.color)}
                 strokeDasharray={r.dash}

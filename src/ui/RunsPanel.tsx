@@ -4,6 +4,8 @@ import type { RunRecord } from '../engine/runRecord';
 import type { LibraryEntry } from '../state/libraryLogic';
 import { useLibraryStore } from '../state/runsLibrary';
 import { useTrainingStore } from '../state/trainingStore';
+import { fileSlug } from './chartCsv';
+import { downloadAllCharts } from './chartRegistry';
 import { ExportPyTorchButton } from './ExportPyTorchButton';
 import { fmtInt, fmtPct } from './format';
 import { DATASET_LABELS } from './labels';
@@ -183,6 +185,24 @@ function RunRow({ entry, live }: { entry: LibraryEntry; live: boolean }) {
           onClick={() => lib().exportRun(r.id)}
         >
           Export
+        </button>
+        <button
+          type="button"
+          className="btn small"
+          aria-label={`Download charts of ${r.name}`}
+          disabled={entry.hidden}
+          title={
+            entry.hidden
+              ? 'Show the run in the charts first'
+              : 'A zip of every chart shown, with this run alone (SVG, PNG and CSV)'
+          }
+          onClick={() =>
+            downloadAllCharts(`${fileSlug(r.name)}-charts.zip`, r.id).catch((e: Error) =>
+              console.warn(`Charts of ${r.name}: ${e.message}`),
+            )
+          }
+        >
+          Charts
         </button>
         <ExportPyTorchButton record={r} />
         <button

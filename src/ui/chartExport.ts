@@ -44,15 +44,24 @@ export function resolveColor(css: string, within: Element = document.body): stri
 const esc = (s: string) =>
   s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
-/** The chart inside `figure` (a MetricChart) as a standalone SVG document. */
+/**
+ * The chart inside `figure` (a MetricChart) as a standalone SVG document; with `onlyClass`,
+ * only the lines of that class (one run's, runLineClass) and no seed bands.
+ */
 export function chartSvg(
   figure: Element,
   title: string,
   legend: readonly LegendEntry[],
+  onlyClass?: string,
 ): ChartImage {
   const surface = figure.querySelector<SVGSVGElement>('svg.recharts-surface');
   if (!surface) throw new Error(`${title}: the chart is not drawn yet`);
   const clone = surface.cloneNode(true) as SVGSVGElement;
+  const drop = onlyClass
+    ? [...clone.querySelectorAll('.recharts-line, .recharts-area')].filter(
+        (g) => !g.classList.contains(onlyClass),
+      )
+    : [];
   // Computed styles in, var() attributes out; the hover cursor and active dots are not data.
   const src = [surface, ...surface.querySelectorAll('*')];
   const dst = [clone, ...clone.querySelectorAll('*')];
@@ -60,7 +69,6 @@ export function chartSvg(
     const cs = getComputedStyle(el);
     const out = dst[i] as SVGElement;
     for (const a of [...out.attributes]) if (a.value.includes('var(')) out.removeAttribute(a.name);
-    out.removeAttribute('class');
     out.removeAttribute('tabindex');
     out.removeAttribute('role');
     out.setAttribute(
@@ -71,6 +79,7 @@ export function chartSvg(
     );
   });
   for (const el of clone.querySelectorAll('[style*="display:none"]')) el.remove();
+  for (const el of drop) el.remove();
   const panel = getComputedStyle(figure);
   const font = panel.fontFamily.replaceAll('"', "'");
   const text = panel.color;

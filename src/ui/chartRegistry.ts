@@ -11,8 +11,9 @@ export interface ChartExporter {
   figure(): HTMLElement | null;
   title: string;
   metric: string;
-  image(): ChartImage;
-  csvLines(): CsvLine[];
+  /** All runs drawn, or only run `runId`'s lines. */
+  image(runId?: string): ChartImage;
+  csvLines(runId?: string): CsvLine[];
 }
 
 const charts = new Set<ChartExporter>();
@@ -34,17 +35,20 @@ export function shownCharts(): ChartExporter[] {
   );
 }
 
-/** Every chart on screen. */
-export async function downloadAllCharts(fileName = 'itra-charts.zip'): Promise<void> {
+/** Every chart on screen; with `runId`, that run's lines only. */
+export async function downloadAllCharts(
+  fileName = 'itra-charts.zip',
+  runId?: string,
+): Promise<void> {
   const { zipSync, strToU8 } = await import('fflate');
   const files: Record<string, Uint8Array> = {};
   const csv: { metric: string; lines: CsvLine[] }[] = [];
   for (const c of shownCharts()) {
     const slug = fileSlug(c.title);
-    const image = c.image();
+    const image = c.image(runId);
     files[`${slug}.svg`] = strToU8(image.svg);
     files[`${slug}.png`] = new Uint8Array(await (await svgToPng(image)).arrayBuffer());
-    csv.push({ metric: c.metric, lines: c.csvLines() });
+    csv.push({ metric: c.metric, lines: c.csvLines(runId) });
   }
   files['curves.csv'] = strToU8(chartsCsv(csv));
   // PNGs are compressed already: store, do not deflate again.

@@ -17,6 +17,11 @@ export function runColor(color: string): string {
  */
 export const DASHES = [undefined, '8 4', '2 3', '10 3 2 3', '14 4', '8 3 2 3 2 3'] as const;
 
+/** The class a run's lines carry in a chart's SVG (export picks one run's lines by it). */
+export function runLineClass(id: string): string {
+  return `run-line-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
 export function runDash(index: number): string | undefined {
   return DASHES[((index % DASHES.length) + DASHES.length) % DASHES.length];
 }
