@@ -60,8 +60,9 @@ test('switch to Gini + KL mid-run: a marker on every chart; its sliders and weig
     });
   }
   await waitForPoints(page, 'Test accuracy', before + 1);
+  // Each chart draws on its own frame, so each is polled rather than read once.
   for (const name of ['Gini', 'KL', 'Learning rate']) {
-    expect(await points(page, name)).toBeGreaterThanOrEqual(before + 1);
+    await waitForPoints(page, name, before + 1);
   }
   await page.screenshot({ path: 'e2e/screenshots/discern-training.png', fullPage: true });
   await page.getByRole('button', { name: 'Reset' }).click();
