@@ -20,7 +20,9 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   workers: 1,
   fullyParallel: false,
-  retries: 0,
+  // One retry in CI only: a SwiftShader timing race on a loaded 2-core runner is reported as
+  // "flaky" in the list (and must still be fixed); a test that fails twice fails the run.
+  retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   globalSetup: './e2e/globalSetup.ts',
   use: {
