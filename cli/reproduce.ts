@@ -61,7 +61,7 @@ const HELP = `Usage: npm run reproduce -- --out DIR [options] [--SETTING v1,v2,.
   --out DIR             where run records, results.json, report.md and the figures go (required)
   --quick               Fashion-MNIST, tiny, vanilla vs ITRA-c, 2 seeds, 300 steps (a few minutes)
   --preset NAME         ${Object.keys(PRESETS).join(', ')}
-  --dataset kmnist|fmnist|cifar10   --model tiny|small|resnet   --steps N
+  --dataset ${DATASET_IDS.join('|')}   --model ${MODEL_IDS.join('|')}   --steps N
   --methods a,b,...     ${METHODS.join(', ')}
   --lambda x,y,...      λ values for ITRA / ITRA-c (default: the paper's for the dataset)
   --seeds 1,2,3 | 1-5   (default 1-3)

@@ -21,6 +21,9 @@ import { decodeCheckpointFile, encodeCheckpointFile } from '../src/engine/checkp
 import {
   augmentationDefaults,
   DEFAULT_CONFIG,
+  METHODS,
+  MODEL_IDS,
+  PAPER_LAMBDA,
   type TrainConfig,
   validateConfig,
 } from '../src/engine/config';
@@ -36,17 +39,17 @@ import { createProgress } from './progress';
 
 const HELP = `Usage: npm run train -- [options]
 
-  --dataset kmnist|fmnist|cifar10   (default fmnist)
+  --dataset ${DATASET_IDS.join('|')}   (default fmnist)
   --data-dir DIR        a folder of yours with the official files, e.g. ~/Downloads/kmnist
                         (default: the cache that \`npm run data -- fetch|import\` fills)
   --carve               carve train/test from the one split present (e.g. only the KMNIST
                         t10k files: first 8,000 train, last 2,000 test)
-  --method vanilla|itra|itra-c|lsr|center|discern   (default itra-c)
+  --method ${METHODS.join('|')}   (default itra-c)
   --lambda L            ITRA λ (default: the paper's for the dataset, e.g. 0.8 KMNIST)
   --lambda-gini X  --lambda-kl Y   weights of Gini + KL for --method discern (default 0.5, 0.5)
   --estimator biased|unbiased   MMD estimator (default biased, the paper's)
   --warmup N            vanilla steps before λ applies (default 200)
-  --model tiny|small|resnet     (default small)
+  --model ${MODEL_IDS.join('|')}     (default small)
   --steps N             (default 300; with --resume: train on to step N)
   --eval-every N        (default 50)      --eval-size N   (default 2000)
   --embed-size N        images of the class-balanced embedding subset projected at each eval
@@ -184,7 +187,6 @@ if (!(DATASET_IDS as readonly string[]).includes(a.dataset)) {
   fail(`unknown dataset "${a.dataset}": use ${DATASET_IDS.join(', ')}`);
 }
 const dataset = a.dataset as DatasetId;
-const PAPER_LAMBDA = { kmnist: 0.8, fmnist: 0.6, cifar10: 0.8 } as const;
 const batchSize = num('batch-size', a['batch-size']) ?? DEFAULT_CONFIG.batchSize;
 const raw: Record<string, unknown> = {
   ...DEFAULT_CONFIG,

@@ -2,7 +2,7 @@
  * Every message between the UI (main thread) and the training worker.
  * Both sides import these types; `assertNever` makes their switches exhaustive.
  */
-import type { DatasetId } from './data/dataset';
+import type { DatasetId, DatasetSamples, RawDatasetFiles } from './data/dataset';
 import type { LivePatch, TrainConfig } from './engine/config';
 import type {
   EmbeddingFrame,
@@ -14,6 +14,9 @@ import type {
 } from './engine/runRecord';
 import type { Speed } from './engine/session';
 import type { ProjectionReply } from './worker/projections';
+
+/** Dataset payloads are declared with the data layer (src/data sits below the protocol). */
+export type { DatasetSamples, RawDatasetFiles };
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 
@@ -27,28 +30,6 @@ export interface BackendInfo {
   /** Extra facts worth showing, e.g. "wasm: SIMD, 1 thread (page not cross-origin isolated)". */
   notes: string[];
   tfjsVersion: string;
-}
-
-/**
- * The official files of a dataset as raw bytes (still gzipped/tarred where the publisher
- * ships them that way), keyed by official file name. The buffers are transferred, not
- * copied; the worker decompresses, validates and parses them (src/data/parse.ts).
- */
-export interface RawDatasetFiles {
-  id: DatasetId;
-  files: Record<string, ArrayBuffer>;
-  /** Carve a seeded train/test split from the one split present (e.g. KMNIST test only). */
-  carve?: boolean;
-}
-
-/** A few images per class for the sample viewer, uint8 NHWC. */
-export interface DatasetSamples {
-  perClass: number;
-  height: number;
-  width: number;
-  channels: number;
-  /** numClasses * perClass images, class-major. */
-  images: Uint8Array;
 }
 
 /** What the worker holds after parsing a dataset. */

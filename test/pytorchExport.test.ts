@@ -18,7 +18,6 @@ import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
 import { BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/engine/config';
-import { Rng } from '../src/engine/rng';
 import { type Point, parseRunFile, type RunRecord } from '../src/engine/runRecord';
 import { TrainingSession } from '../src/engine/session';
 import { Trainer, trainingLoss } from '../src/engine/trainer';
@@ -28,6 +27,7 @@ import {
   type PytorchExportInput,
   pytorchExportFiles,
 } from '../src/export/pytorchExport';
+import { Rng } from '../src/util/rng';
 import { freePort, PYTHON, SKIP_NO_TORCH, torchrunArgs } from './python';
 import { DATASETS_DIR, REPO_ROOT, SKIP_NO_SHARED } from './shared';
 

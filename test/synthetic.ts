@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { DatasetSplits, ImageSet } from '../src/data/dataset';
-import { Rng } from '../src/engine/rng';
+import { Rng } from '../src/util/rng';
 
 function makeSet(count: number, numClasses: number, seed: number): ImageSet {
   const rng = new Rng(seed);

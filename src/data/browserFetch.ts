@@ -6,9 +6,8 @@
  * is cached or returned.
  */
 import { createMD5 } from 'hash-wasm';
-import type { RawDatasetFiles } from '../protocol.ts';
 import { type CachedFileMeta, type DatasetFileCache, defaultCache } from './browserCache.ts';
-import type { DatasetId } from './dataset.ts';
+import type { DatasetId, RawDatasetFiles } from './dataset.ts';
 import { DatasetError, isDatasetError, OFFLINE_HINT } from './errors.ts';
 import { type Verification, verifyDatasetFile } from './parse.ts';
 import { DATASETS, type FileSlot, matchOfficialName, officialUrls } from './registry.ts';

@@ -30,3 +30,25 @@ export interface DatasetSplits {
   /** Human-readable note on how the split was made, e.g. "KMNIST t10k: first 8000 train, last 2000 test". */
   splitNote?: string;
 }
+
+/**
+ * The official files of a dataset as raw bytes (still gzipped/tarred where the publisher
+ * ships them that way), keyed by official file name. The buffers are transferred, not
+ * copied; the worker decompresses, validates and parses them (parse.ts).
+ */
+export interface RawDatasetFiles {
+  id: DatasetId;
+  files: Record<string, ArrayBuffer>;
+  /** Carve a seeded train/test split from the one split present (e.g. KMNIST test only). */
+  carve?: boolean;
+}
+
+/** A few images per class for the sample viewer, uint8 NHWC. */
+export interface DatasetSamples {
+  perClass: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** numClasses * perClass images, class-major. */
+  images: Uint8Array;
+}

@@ -4,9 +4,8 @@
  */
 
 import { md5 } from 'hash-wasm';
-import type { DatasetSamples } from '../protocol.ts';
 import { cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar.ts';
-import type { DatasetId, DatasetSplits, ImageSet } from './dataset.ts';
+import type { DatasetId, DatasetSamples, DatasetSplits, ImageSet } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { gunzip, isGzip, maybeGunzip } from './gunzip.ts';
 import { parseIdxPair } from './idx.ts';

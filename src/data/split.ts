@@ -3,7 +3,7 @@
  * at hand (the KMNIST test split alone). Deterministic: no seed means "first part train,
  * last part test" in file order; a seed means a seeded shuffle first (same seed, same split).
  */
-import { Rng } from '../engine/rng.ts';
+import { Rng } from '../util/rng';
 import type { ImageSet } from './dataset.ts';
 
 export interface CarveOptions {

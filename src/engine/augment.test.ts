@@ -6,10 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
 import type { ImageSet } from '../data/dataset';
+import { Rng } from '../util/rng';
 import { type AugmentDraw, drawAugmentation } from './augment';
 import { BatchSampler, disposeBatch, EvalSet, imagesToTensor } from './batches';
 import { DEFAULT_CONFIG, type TrainConfig } from './config';
-import { Rng } from './rng';
 import { TrainingSession } from './session';
 
 const data = syntheticDataset(200, 100);

@@ -7,7 +7,7 @@
  * per CIFAR batch on wasm (bench/PERFORMANCE.md). Test images are never augmented.
  */
 import type { ImageSet } from '../data/dataset';
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 export interface AugmentSettings {
   padding: number;

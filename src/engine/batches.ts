@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/dataset';
+import { Rng } from '../util/rng';
 import {
   type AugmentDraw,
   type AugmentSettings,
@@ -15,7 +16,6 @@ import {
   writeAugmented,
 } from './augment';
 import { corruptLabels } from './labelNoise';
-import { Rng } from './rng';
 
 export interface Batch {
   x1: tf.Tensor4D;

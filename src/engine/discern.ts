@@ -12,6 +12,7 @@
  * from the batch's labels, like the matching plan.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGrad, type SaveFunc } from './customGrad';
 
 export const DISCERN_EPS = 1e-10;
 
@@ -114,16 +115,15 @@ export function discernLoss(
     const t = discernTerms(h, plan);
     return tf.add(tf.mul(lambdaGini, t.gini), tf.mul(lambdaKl, t.kl)) as tf.Scalar;
   }
-  type Save = (ts: tf.Tensor[]) => void;
   const D = h.shape[1];
-  const f = tf.customGrad(((x: tf.Tensor2D, save: Save) => {
+  const f = customGrad((x: tf.Tensor2D, save: SaveFunc) => {
     const { P, S } = classDistribution(x, plan);
     const { kl, u, s } = klOf(P, plan);
     const gini = tf.sub(1, tf.div(tf.sum(tf.square(P)), D));
     // The plan's tensors too: the forward pass's scope is gone when the gradient runs.
     save([x, P, S, u, s, plan.averaging, plan.target]);
     return {
-      value: tf.add(tf.mul(lambdaGini, gini), tf.mul(lambdaKl, kl)),
+      value: tf.add(tf.mul(lambdaGini, gini), tf.mul(lambdaKl, kl)) as tf.Scalar,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
         const [xs, Ps, Ss, us, ss, averaging, target] = saved as [
           tf.Tensor2D,
@@ -147,6 +147,6 @@ export function discernLoss(
         return tf.mul(tf.mul(tf.sign(xs), dA), dy);
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(h) as tf.Scalar;
+  });
+  return f(h);
 }

@@ -1,9 +1,9 @@
 /** Symmetric label noise: the fraction, never the original class, fixed by the seed. */
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
+import { Rng } from '../util/rng';
 import { BatchSampler, disposeBatch } from './batches';
 import { corruptLabels } from './labelNoise';
-import { Rng } from './rng';
 
 const N = 60_000;
 const labels = Uint8Array.from({ length: N }, (_, i) => (i * 7) % 10);

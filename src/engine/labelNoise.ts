@@ -3,7 +3,7 @@
  * different class drawn uniformly from the other K − 1. Fixed for the run (drawn once), so both
  * twin sides and every epoch see the same corrupted labels; the test split stays clean.
  */
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 export interface NoisyLabels {
   labels: Uint8Array;

@@ -3,6 +3,7 @@
  * The ITRA matching term lives in matching.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { customGrad, type SaveFunc } from './customGrad';
 
 /**
  * Mean cross-entropy of logits against targets whose rows sum to 1 (one-hot or smoothed):
@@ -11,20 +12,19 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   const m = logits.shape[0];
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((z: tf.Tensor2D, save: Save) => {
+  const f = customGrad((z: tf.Tensor2D, save: SaveFunc) => {
     const shifted = tf.sub(z, tf.max(z, 1, true));
     const logSoftmax = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
     save([logSoftmax, targets]);
     return {
-      value: tf.mul(tf.sum(tf.mul(targets, logSoftmax)), -1 / m),
+      value: tf.mul(tf.sum(tf.mul(targets, logSoftmax)), -1 / m) as tf.Scalar,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
         const [ls, t] = saved as tf.Tensor2D[];
         return tf.mul(tf.sub(tf.exp(ls!), t!), tf.mul(dy, 1 / m));
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(logits) as tf.Scalar;
+  });
+  return f(logits);
 }
 
 /** Label-smoothing targets (Szegedy et al.): (1 − ε)·onehot + ε/K. */

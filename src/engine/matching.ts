@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Estimator } from './config';
+import { customGrad, type SaveFunc } from './customGrad';
 import {
   classMmd2,
   hasMatchingKernels,
@@ -109,11 +110,11 @@ function bandwidth(d: tf.Tensor2D): tf.Scalar {
  * no stopGradient; the ops inside a customGrad forward never reach the tape).
  */
 export function medianBandwidth(d: tf.Tensor2D): tf.Scalar {
-  const f = tf.customGrad(((dIn: tf.Tensor2D) => ({
+  const f = customGrad((dIn: tf.Tensor2D, _save: SaveFunc) => ({
     value: bandwidth(dIn),
     gradFunc: () => tf.zerosLike(dIn),
-  })) as unknown as Parameters<typeof tf.customGrad<tf.Scalar>>[0]);
-  return f(d) as tf.Scalar;
+  }));
+  return f(d);
 }
 
 export type MatchResult = {
@@ -199,8 +200,7 @@ function matchingCore(
   // (matchingKernels.ts); wasm and WebGL: the composite of tfjs ops below.
   const fused = useMatchingKernels && hasMatchingKernels();
   const pairs = { m1: plan.m1, numClasses: c };
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((hIn: tf.Tensor2D, save: Save) => {
+  const f = customGrad((hIn: tf.Tensor2D, save: SaveFunc) => {
     const d = fused ? pairwiseSqDistKernel(hIn) : pairwiseSqDist(hIn);
     const sigma = fixedSigma ? tf.clone(fixedSigma) : bandwidth(d);
     const negInvSigma = tf.div(-1, sigma);
@@ -231,16 +231,16 @@ function matchingCore(
           tf.Tensor1D,
           tf.Tensor2D,
           tf.Tensor,
-          tf.Tensor2D,
+          tf.Tensor,
         ];
         const dMatch = packed ? tf.slice(dy, [0], [1]) : dy;
         // 2·g·(−1/σ)·dMatch per class, spread over the three blocks of the plan.
         const g = tf.mul(tf.div(tf.mul(weightS, tf.step(mmd2S)), rootS), tf.mul(dMatch, negInvS));
         const w3 = tf.reshape(tf.div(g, tf.reshape(normS, [3, c])), [3 * c]) as tf.Tensor1D;
         if (fused) {
-          return matchingGradient(hS, a, b as tf.Scalar, cc as unknown as tf.Tensor1D, w3, pairs);
+          return matchingGradient(hS, a, b as tf.Scalar, cc as tf.Tensor1D, w3, pairs);
         }
-        const [kS, maskS, zS] = [a, b as tf.Tensor2D, cc];
+        const [kS, maskS, zS] = [a, b as tf.Tensor2D, cc as tf.Tensor2D];
         const twoG = tf.mul(
           tf.matMul(tf.mul(maskS, tf.reshape(w3, [1, 3 * c])), zS, false, true),
           kS,
@@ -249,7 +249,7 @@ function matchingCore(
         return tf.sub(tf.mul(tf.sum(sym, 1, true), hS), tf.matMul(sym, hS));
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  });
   return f(h);
 }
 

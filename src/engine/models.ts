@@ -8,13 +8,15 @@
  * the setting in which the spec's collapse/warm-up behaviour was measured.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../util/rng';
 import type { ModelId } from './config';
+import { customGrad, type SaveFunc } from './customGrad';
 import { channelSum } from './kernels/channelSum';
 import { gradientKernel } from './kernels/cpuGradients';
 import { convFilterGradient } from './kernels/filterGradient';
 import { biasConvKernel } from './kernels/programChoices';
+import { runKernel } from './kernels/registry';
 import { reluBackward } from './kernels/reluBackward';
-import { Rng } from './rng';
 
 export interface InputShape {
   height: number;
@@ -116,9 +118,8 @@ type BN = ReturnType<ParamBuilder['batchNorm']>;
 function convBias(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean, relu: boolean): tf.Tensor4D {
   const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
   const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
-    tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: Save) => {
+    runKernel<tf.Tensor4D>(name, inputs, attrs);
+  const f = customGrad((xIn: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: SaveFunc) => {
     // wasm: XNNPACK's convolution with a ReLU clamp runs ~15% slower than without one on the
     // wider layers (32→64 channels, 14x14: 23.2 vs 20.2 ms + 0.4 ms for a separate Relu).
     const reluApart = relu && tf.getBackend() === 'wasm';
@@ -145,22 +146,21 @@ function convBias(x: tf.Tensor4D, c: Conv, inputNeedsGrad: boolean, relu: boolea
         return [dx, dw, channelSum(dyAct)];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x, c.w, c.b) as tf.Tensor4D;
+  });
+  return f(x, c.w as tf.Tensor4D, c.b as tf.Tensor1D);
 }
 
 /** ReLU with its gradient through the saved output (one kernel each way: reluBackward.ts). */
 function reluLayer(x: tf.Tensor4D): tf.Tensor4D {
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((xIn: tf.Tensor4D, save: Save) => {
+  const f = customGrad((xIn: tf.Tensor4D, save: SaveFunc) => {
     const y = tf.engine().runKernel(tf.Relu, { x: xIn }) as tf.Tensor4D;
     save([y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor4D, [yS]: tf.Tensor[]) => reluBackward(dy, yS as tf.Tensor4D),
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x) as tf.Tensor4D;
+  });
+  return f(x);
 }
 
 /**
@@ -171,15 +171,12 @@ function reluLayer(x: tf.Tensor4D): tf.Tensor4D {
 function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
   const [m, k] = x.shape;
   const n = d.w.shape[1]!;
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((xIn: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: Save) => {
-    const y = tf
-      .engine()
-      .runKernel(
-        tf._FusedMatMul,
-        { a: tf.reshape(xIn, [1, m, k]), b: tf.reshape(w, [1, k, n]), bias: b },
-        { transposeA: false, transposeB: false, activation: 'relu' } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor3D;
+  const f = customGrad((xIn: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: SaveFunc) => {
+    const y = runKernel<tf.Tensor3D>(
+      tf._FusedMatMul,
+      { a: tf.reshape(xIn, [1, m, k]), b: tf.reshape(w, [1, k, n]), bias: b },
+      { transposeA: false, transposeB: false, activation: 'relu' },
+    );
     const out = tf.reshape(y, [m, n]) as tf.Tensor2D;
     save([xIn, w, out]);
     return {
@@ -190,8 +187,8 @@ function denseBiasRelu(x: tf.Tensor2D, d: Dense): tf.Tensor2D {
         return [tf.matMul(dz, wS, false, true), tf.matMul(xS, dz, true, false), channelSum(dz)];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x, d.w, d.b) as tf.Tensor2D;
+  });
+  return f(x, d.w as tf.Tensor2D, d.b as tf.Tensor1D);
 }
 
 /** x·W + b (no activation: tf.fused.matMul keeps a linear one fused under a gradient). */
@@ -205,9 +202,8 @@ const denseLinear = (x: tf.Tensor2D, d: Dense) =>
 function pool(x: tf.Tensor4D): tf.Tensor4D {
   const attrs = { filterSize: 2, strides: 2, pad: 'valid', dimRoundingMode: undefined };
   const run = (name: string, inputs: tf.NamedTensorMap) =>
-    tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-  type Save = (ts: tf.Tensor[]) => void;
-  const f = tf.customGrad(((xIn: tf.Tensor4D, save: Save) => {
+    runKernel<tf.Tensor4D>(name, inputs, attrs);
+  const f = customGrad((xIn: tf.Tensor4D, save: SaveFunc) => {
     const y = run(tf.MaxPool, { x: xIn });
     save([xIn, y]);
     return {
@@ -215,8 +211,8 @@ function pool(x: tf.Tensor4D): tf.Tensor4D {
       gradFunc: (dy: tf.Tensor4D, [xS, yS]: tf.Tensor[]) =>
         run(gradientKernel(tf.MaxPoolGrad), { dy, input: xS!, output: yS! }),
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x) as tf.Tensor4D;
+  });
+  return f(x);
 }
 
 const BN_EPS = 1e-5;
@@ -352,13 +348,6 @@ function smallResNet(input: InputShape, numClasses: number, rng: Rng): Model {
   };
 }
 
-export const MODEL_DESCRIPTIONS: Record<ModelId, string> = {
-  tiny: 'conv3x3(8)-pool-conv3x3(16)-pool-dense(32): for CPU tests',
-  small:
-    'conv3x3(32)-pool-conv3x3(64)-pool-dense(128) (CIFAR: conv(32)x2-pool-conv(64)x2-pool-dense(256))',
-  resnet: 'small ResNet with batch norm (CIFAR-10 only): 3 residual blocks 16-32-64, GAP',
-};
-
 export class ModelError extends Error {
   override name = 'ModelError';
 }
@@ -402,10 +391,6 @@ export function createModel(
         );
       return smallResNet(input, numClasses, rng);
   }
-}
-
-export function countParams(model: Model): number {
-  return model.params.reduce((n, v) => n + v.size, 0);
 }
 
 /** Copies every parameter and state value of `from` into `to` (same architecture). */

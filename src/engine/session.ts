@@ -3,7 +3,6 @@
  * sequence from identical initial weights. Drives the loop for the worker, the CLI, the bench
  * and the tests alike: pause, resume, single step, stop, live patches, eval-step reads only.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { DatasetSplits } from '../data/dataset';
 import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
 import {
@@ -392,10 +391,4 @@ export class TrainingSession {
     this.embedSet?.dispose();
     clearMatchingCache();
   }
-}
-
-/** tf.memory() in one line, for logs. */
-export function memorySummary(): string {
-  const m = tf.memory();
-  return `${m.numTensors} tensors, ${(m.numBytes / 1e6).toFixed(1)} MB`;
 }

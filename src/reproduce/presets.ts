@@ -2,6 +2,7 @@
  * The paper's setups at budgets this project's 2-core test machine can run (each states its
  * budget in the report). The paper trained to convergence; these run about one epoch.
  */
+import type { DatasetId } from '../data/dataset';
 import { DATASETS } from '../data/registry';
 import type { Method, TrainConfig } from '../engine/config';
 
@@ -20,7 +21,7 @@ export interface Preset {
 const LAMBDA_GRID = [0.2, 0.4, 0.6, 0.8, 1.0];
 
 /** The paper's Table 1 setup on one dataset: vanilla, LSR, center loss and ITRA-c over λ, 3 seeds. */
-function table1(dataset: 'fmnist' | 'kmnist', epochs: string): Preset {
+function table1(dataset: Extract<DatasetId, 'fmnist' | 'kmnist'>, epochs: string): Preset {
   return {
     description: `${DATASETS[dataset].shortName}, small model, the paper's Table 1 methods over λ 0.2–1.0, 3 seeds`,
     base: { dataset, model: 'small', maxSteps: 1000, evalEvery: 100, evalSize: 2000, warmup: 200 },

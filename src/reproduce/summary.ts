@@ -5,7 +5,7 @@
  * the mean curves. A diverged run stays in its group's counts and is never averaged as if it
  * had finished: its figures are left out of the means and the tables say so.
  */
-import { METHOD_LABELS, type Method, usesMatching } from '../engine/config';
+import { type Method, usesMatching } from '../engine/config';
 import type { Point, RunRecord } from '../engine/runRecord';
 import { type Coords, coordsLabel, groupKeyOf } from './grid';
 import { pairedDifference, type Summary, summarize } from './stats';
@@ -207,8 +207,4 @@ export function meanCurve(records: readonly RunRecord[], metric: CurveMetric): M
       const s = summarize(xs);
       return { step, mean: s.mean!, sd: s.sd ?? 0, n: s.n };
     });
-}
-
-export function methodLabel(m: Method): string {
-  return METHOD_LABELS[m];
 }

@@ -6,8 +6,8 @@
  */
 import { UMAP } from 'umap-js';
 import type { FrameResult } from '../engine/features/embedding';
-import { Rng } from '../engine/rng';
 import type { EmbeddingFrame } from '../engine/runRecord';
+import { Rng } from '../util/rng';
 
 /** Bytes of features kept per session (the oldest steps are dropped past it). */
 const FEATURE_BUDGET_BYTES = 96e6;

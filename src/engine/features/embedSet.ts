@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../data/dataset';
+import { Rng } from '../../util/rng';
 import { imagesToTensor, labelsToOneHot } from '../batches';
-import { Rng } from '../rng';
 
 /** The most images the embedding subset may have (a setting up to this). */
 export const MAX_EMBED_SIZE = 2000;

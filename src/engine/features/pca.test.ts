@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import { principalAxes } from './pca';
 import { alignTo, procrustesRotation } from './procrustes';
 

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import { gradientKernel } from './cpuGradients';
 
 function uniform(shape: number[], seed: number, zeroFraction = 0): tf.Tensor {

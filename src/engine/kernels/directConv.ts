@@ -12,7 +12,13 @@
  * e2e/kernels.spec.ts (the whole tiny CNN's loss and gradients).
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineKernel, type KernelArgs, type TensorInfo, type WebGpuBackendLike } from './registry';
+import {
+  attrsOf,
+  defineKernel,
+  type KernelArgs,
+  type TensorInfo,
+  type WebGpuBackendLike,
+} from './registry';
 
 export const DIRECT_CONV2D = 'ItraDirectConv2D';
 type Shape4 = [number, number, number, number];
@@ -72,7 +78,7 @@ class DirectConvProgram {
 
 function directConv({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias: TensorInfo };
-  const a = attrs as unknown as tf.FusedConv2DAttrs;
+  const a = attrsOf<tf.FusedConv2DAttrs>(attrs);
   if (a.activation !== 'relu' && a.activation !== 'linear') {
     throw new Error(`${DIRECT_CONV2D}: activation '${a.activation}' is not supported`);
   }

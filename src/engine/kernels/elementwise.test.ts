@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import { CHANNEL_SUM, channelSum } from './channelSum';
 import { RELU_BACKWARD, reluBackward } from './reluBackward';
 

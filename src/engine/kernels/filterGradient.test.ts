@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import { convFilterGradient, filterGradientByTaps, tapFilterGradient } from './filterGradient';
+import { runKernel } from './registry';
 
 function uniform(shape: number[], seed: number): tf.Tensor4D {
   const rng = new Rng(seed);
@@ -35,12 +36,16 @@ describe('per-tap filter gradient', () => {
       const x = uniform(xShape, 1);
       const dy = uniform([...xShape.slice(0, 3), cout], 2);
       const filterShape = [size, size, xShape[3]!, cout];
-      const want = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
-        strides: [1, 1],
-        pad: 'same',
-        dataFormat: 'NHWC',
-        filterShape,
-      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const want = runKernel(
+        tf.Conv2DBackpropFilter,
+        { x, dy },
+        {
+          strides: [1, 1],
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape,
+        },
+      );
       const got = tapFilterGradient(x, dy, size);
       expect(got.shape).toEqual(filterShape);
       const [g, w] = [got.dataSync(), want.dataSync()];

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gradientKernel } from './cpuGradients';
 import { onEmulatedWebGl, onEmulatedWebGpu } from './programChoices';
+import { runKernel } from './registry';
 
 /** Fewest input channels for which the per-tap products beat tfjs's program (measured). */
 const TAPS_FROM_CHANNELS = { webgl: 8, webgpu: 32 } as const;
@@ -63,11 +64,15 @@ export function convFilterGradient(
 ): tf.Tensor4D {
   const [fh, fw, cin] = filterShape;
   if (fh === fw && filterGradientByTaps(cin)) return tapFilterGradient(x, dy, fh);
-  return tf.engine().runKernel(gradientKernel(tf.Conv2DBackpropFilter), { x, dy }, {
-    strides: [1, 1],
-    pad: 'same',
-    dataFormat: 'NHWC',
-    dimRoundingMode: undefined,
-    filterShape,
-  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  return runKernel<tf.Tensor4D>(
+    gradientKernel(tf.Conv2DBackpropFilter),
+    { x, dy },
+    {
+      strides: [1, 1],
+      pad: 'same',
+      dataFormat: 'NHWC',
+      dimRoundingMode: undefined,
+      filterShape,
+    },
+  );
 }

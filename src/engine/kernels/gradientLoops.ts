@@ -5,6 +5,7 @@
  * and wasmGradients.ts wrap them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { attrsOf } from './registry';
 
 type Values = ArrayLike<number>;
 
@@ -136,7 +137,7 @@ export function maxPoolGradInfo(
   xShape: number[],
   attrs: tf.NamedAttrMap | undefined,
 ): tf.backend_util.Conv2DInfo {
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
+  const { filterSize, strides, pad, dimRoundingMode } = attrsOf<tf.MaxPoolGradAttrs>(attrs);
   return tf.backend_util.computePool2DInfo(
     xShape as [number, number, number, number],
     filterSize,
@@ -153,7 +154,7 @@ export function filterGradInfo(
   attrs: tf.NamedAttrMap | undefined,
 ): tf.backend_util.Conv2DInfo {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    attrsOf<tf.Conv2DBackpropFilterAttrs>(attrs);
   return convInfoOf(
     xShape as [number, number, number, number],
     filterShape,

@@ -60,8 +60,8 @@ export function classMmd2Loop(
   }
   const out = new Float32Array(c);
   for (let k = 0; k < c; k++) {
-    const [s11, s22, s12, n1, n2] = acc.subarray(5 * k, 5 * k + 5) as unknown as number[];
-    out[k] = mmd2Of(s11!, s22!, s12!, n1!, n2!, unbiased);
+    const s = 5 * k;
+    out[k] = mmd2Of(acc[s]!, acc[s + 1]!, acc[s + 2]!, acc[s + 3]!, acc[s + 4]!, unbiased);
   }
   return out;
 }

@@ -106,6 +106,11 @@ export function nativeKernel(name: string, backend: string): tf.KernelFunc | und
   return replaced.get(`${backend}/${name}`);
 }
 
+/** A kernel's attributes as the interface tfjs declares for them (e.g. tf.TileAttrs). */
+export function attrsOf<T>(attrs: tf.NamedAttrMap | undefined): T {
+  return attrs as unknown as T;
+}
+
 /** Runs kernel `name` on the active backend (inputs are tensors; the caller owns the result). */
 export function runKernel<T extends tf.Tensor>(
   name: string,

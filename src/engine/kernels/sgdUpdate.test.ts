@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../util/rng';
 import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdUpdate';
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());

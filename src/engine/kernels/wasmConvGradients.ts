@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convInfoOf, filterGradInfo } from './gradientLoops';
-import type { KernelArgs } from './registry';
+import { attrsOf, type KernelArgs } from './registry';
 import { input, release, runNative, runWasm, type Shape4 } from './wasmOps';
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -58,7 +58,7 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const dy = input(inputs, 'dy');
   const filter = input(inputs, 'filter');
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    attrsOf<tf.Conv2DBackpropInputAttrs>(attrs);
   const info = convInfoOf(
     inputShape,
     filter.shape as Shape4,

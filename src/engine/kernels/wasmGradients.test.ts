@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupNodeBackend } from '../nodeBackend';
 import { registerEngineKernels } from './registerEngineKernels';
+import { runKernel } from './registry';
 import { WASM_GRADIENT_KERNELS } from './wasmGradients';
 
 /** Float32 reassociation only: XNNPACK and the cpu backend sum in different orders. */
@@ -157,13 +158,11 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
   it('filter gradient in NCHW (kernel called directly: wasm has no NCHW conv2d)', async () => {
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] };
     const r = await onBoth(() => [
-      tf
-        .engine()
-        .runKernel(
-          'Conv2DBackpropFilter',
-          { x: randn([2, 3, 7, 9], 36), dy: randn([2, 4, 4, 5], 37) },
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor,
+      runKernel(
+        'Conv2DBackpropFilter',
+        { x: randn([2, 3, 7, 9], 36), dy: randn([2, 4, 4, 5], 37) },
+        attrs,
+      ),
     ]);
     expectClose(r, KERNEL_TOL);
   });

@@ -51,7 +51,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
-import { defineKernel, type KernelArgs, type KernelImpl } from './registry';
+import { attrsOf, defineKernel, type KernelArgs, type KernelImpl } from './registry';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasmConvGradients';
 import { input, release, runNative, runWasm } from './wasmOps';
 
@@ -60,7 +60,7 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const b = backend as BackendWasm;
   const x = input(inputs, 'a');
   const y = input(inputs, 'b');
-  const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+  const { transposeA, transposeB } = attrsOf<tf.BatchMatMulAttrs>(attrs);
   const batchOf = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape.slice(0, -2));
   // wasm uses XNNPACK only for a plain 2-D product; with a transpose it runs a naive loop
   // (~2 GFLOP/s), which the backward pass of every dense layer hits. Transposing the operand
@@ -95,7 +95,7 @@ function tile(args: KernelArgs): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const b = backend as BackendWasm;
   const x = input(inputs, 'x');
-  const { reps } = attrs as unknown as tf.TileAttrs;
+  const { reps } = attrsOf<tf.TileAttrs>(attrs);
   if (x.dtype === 'string' || x.shape.length === 0) return runNative('Tile', args);
   const shape = x.shape;
   const rank = shape.length;
@@ -143,7 +143,7 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const b = backend as BackendWasm;
   const x = input(inputs, 'x');
   const segmentIds = input(inputs, 'segmentIds');
-  const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
+  const { numSegments } = attrsOf<tf.UnsortedSegmentSumAttrs>(attrs);
   const innerShape = x.shape.slice(segmentIds.shape.length);
   const inner = tf.util.sizeFromShape(innerShape);
   const count = tf.util.sizeFromShape(segmentIds.shape);
