@@ -1,7 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { registerServiceWorker } from './pwa/register';
+import { installPageLifecycle } from './state/pageLifecycle';
 import { App } from './ui/App';
+import { ErrorBoundary } from './ui/ErrorBoundary';
 import { applyTheme, storedTheme } from './ui/theme';
 import './ui/styles.css';
 import './ui/chartTools.css';
@@ -14,8 +16,11 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <ErrorBoundary>
+      <App />
+    </ErrorBoundary>
   </StrictMode>,
 );
 
+installPageLifecycle();
 registerServiceWorker();

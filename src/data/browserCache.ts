@@ -210,3 +210,38 @@ export function memoryCache(): DatasetFileCache {
 export function defaultCache(): DatasetFileCache {
   return typeof indexedDB === 'undefined' ? memoryCache() : openBrowserCache();
 }
+
+let persistAsked: Promise<boolean> | null = null;
+
+/**
+ * Asks the browser to keep this site's storage under pressure (datasets and runs are not
+ * evicted silently); once per page, before caching a dataset. Window-only API: false elsewhere.
+ */
+export function requestPersistentStorage(): Promise<boolean> {
+  const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
+  if (typeof storage?.persist !== 'function') return Promise.resolve(false);
+  persistAsked ??= storage.persisted().then(
+    (already) => already || storage.persist(),
+    () => false,
+  );
+  return persistAsked;
+}
+
+export interface StorageUse {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+}
+
+/** The site's storage in use and the browser's quota for it, or null where unknown. */
+export async function storageEstimate(): Promise<StorageUse | null> {
+  const storage = typeof navigator === 'undefined' ? undefined : navigator.storage;
+  if (typeof storage?.estimate !== 'function') return null;
+  try {
+    const e = await storage.estimate();
+    const persisted = typeof storage.persisted === 'function' && (await storage.persisted());
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0, persisted };
+  } catch {
+    return null;
+  }
+}

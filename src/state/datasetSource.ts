@@ -4,7 +4,7 @@
  * thread only receives progress and the finished buffers; the cache listing and clearing
  * (src/data/browserCache.ts) stay here. Everything else in the UI calls these wrappers.
  */
-import { defaultCache } from '../data/browserCache';
+import { defaultCache, requestPersistentStorage } from '../data/browserCache';
 import type { DownloadProgress as FetchProgress, LoadedDataset } from '../data/browserFetch';
 import type { DatasetId } from '../data/dataset';
 import { OFFLINE_HINT } from '../data/errors';
@@ -43,6 +43,8 @@ function runInWorker<T>(
   done: 'downloaded' | 'imported',
   opts: LoadOptions,
 ): Promise<T> {
+  // The worker caches what it loads: ask first that the browser keep it (Window-only API).
+  void requestPersistentStorage();
   return new Promise<T>((resolve, reject) => {
     const worker = new Worker(new URL('../worker/datasetWorker.ts', import.meta.url), {
       type: 'module',

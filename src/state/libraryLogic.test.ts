@@ -15,6 +15,7 @@ import {
   PALETTE,
   pickColors,
   planImport,
+  readStored,
   runFileName,
 } from './libraryLogic';
 
@@ -81,6 +82,45 @@ describe('run library import', () => {
     // One bad run in a bundle: the whole file is refused.
     const bundle = makeBundle([run('ok'), { ...run('bad'), status: 'weird' as never }]);
     expect(() => planImport(JSON.stringify(bundle), new Set())).toThrow(/Invalid run file/);
+  });
+});
+
+describe('runs exported while training', () => {
+  it('are imported as stopped (no worker trains them here), and the message says so', () => {
+    const text = JSON.stringify(
+      makeBundle([run('a', { status: 'running' }), run('b', { status: 'paused' }), run('c')]),
+    );
+    const plan = planImport(text, new Set());
+    expect(plan.add.map((r) => r.status)).toEqual(['stopped', 'stopped', 'completed']);
+    expect(plan.interrupted).toBe(2);
+    expect(importMessage(plan, 'x.json')).toMatch(
+      /Imported 3 runs from x\.json\. 2 runs were exported while training and are marked stopped\./,
+    );
+  });
+});
+
+describe('stored runs are validated', () => {
+  it('a damaged record is quarantined with its name and why, never returned as a run', () => {
+    const bad = { ...run('x'), points: [{ step: 'ten' }] };
+    const read = readStored('x', { hidden: false }, bad);
+    expect(read.ok).toBe(false);
+    expect(!read.ok && read.bad).toMatchObject({ id: 'x', name: 'run x', why: /points\.0/ });
+    expect(!read.ok && read.bad.raw).toBe(bad);
+    expect(readStored('y', undefined, null).ok).toBe(false);
+    // Stored under another id: not trusted either.
+    expect(readStored('other', undefined, run('x')).ok).toBe(false);
+  });
+
+  it('a valid one keeps its fields; a live one from another tab stays running', () => {
+    const read = readStored('a', { hidden: true, color: '#123456', addedAt: 3 }, run('a'));
+    expect(read.ok && read.entry).toMatchObject({ hidden: true, color: '#123456', addedAt: 3 });
+    const live = run('a', { status: 'running' });
+    expect(readStored('a', undefined, live).ok && readStored('a', undefined, live)).toMatchObject({
+      entry: { record: { status: 'stopped' } },
+    });
+    expect(readStored('a', undefined, live, true)).toMatchObject({
+      entry: { record: { status: 'running' } },
+    });
   });
 });
 

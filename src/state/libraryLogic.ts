@@ -1,6 +1,6 @@
-/** Pure parts of the runs library: import planning, colours, file names. */
+/** Pure parts of the runs library: import planning, validation of stored runs, colours, file names. */
 import { migrateRecord } from '../engine/runMigration';
-import { parseRunFile, type RunRecord } from '../engine/runRecord';
+import { parseRunFile, type RunRecord, runRecordSchema } from '../engine/runRecord';
 
 export interface LibraryEntry {
   id: string;
@@ -42,22 +42,34 @@ export interface ImportPlan {
   add: RunRecord[];
   /** Runs whose id is already in the library (re-importing an export adds nothing twice). */
   skipped: number;
+  /** Runs exported while training: no worker trains them here, so they are marked stopped. */
+  interrupted: number;
 }
 
 /** Validates a file's text; throws RunFileError (and plans nothing) if any run is invalid. */
 export function planImport(text: string, existingIds: ReadonlySet<string>): ImportPlan {
-  const runs = parseRunFile(text);
+  return planImportRuns(parseRunFile(text), existingIds);
+}
+
+/** The plan for runs already parsed and validated (parseRunFile, in the import worker). */
+export function planImportRuns(
+  runs: readonly RunRecord[],
+  existingIds: ReadonlySet<string>,
+): ImportPlan {
   const add: RunRecord[] = [];
   const seen = new Set<string>();
   let skipped = 0;
+  let interrupted = 0;
   for (const r of runs) {
     if (existingIds.has(r.id) || seen.has(r.id)) skipped++;
     else {
       seen.add(r.id);
-      add.push(r);
+      const live = r.status === 'running' || r.status === 'paused';
+      if (live) interrupted++;
+      add.push(live ? { ...r, status: 'stopped' } : r);
     }
   }
-  return { add, skipped };
+  return { add, skipped, interrupted };
 }
 
 export function importMessage(plan: ImportPlan, fileName: string): string {
@@ -67,7 +79,11 @@ export function importMessage(plan: ImportPlan, fileName: string): string {
     return `${fileName}: nothing new — ${runs(plan.skipped)} already in the library.`;
   }
   const skipped = plan.skipped ? ` (${runs(plan.skipped)} already in the library skipped)` : '';
-  return `Imported ${runs(n)} from ${fileName}${skipped}.`;
+  const k = plan.interrupted;
+  const stopped = k
+    ? ` ${runs(k)} ${k === 1 ? 'was' : 'were'} exported while training and ${k === 1 ? 'is' : 'are'} marked stopped.`
+    : '';
+  return `Imported ${runs(n)} from ${fileName}${skipped}.${stopped}`;
 }
 
 /**
@@ -82,6 +98,50 @@ export function normalizeLoaded(stored: LibraryEntry): LibraryEntry {
     return { ...e, record: { ...e.record, status: 'stopped' } };
   }
   return e;
+}
+
+/** A stored run that does not pass the schema even after migration: listed, never rendered. */
+export interface Quarantined {
+  id: string;
+  /** Its name where one could be read, else its id. */
+  name: string;
+  /** The first schema complaints. */
+  why: string;
+  /** What was stored, as it was (for "Export it"). */
+  raw: unknown;
+}
+
+export type StoredRead = { ok: true; entry: LibraryEntry } | { ok: false; bad: Quarantined };
+
+/**
+ * Migrates and validates one stored run (meta: the user's fields as stored, maybe damaged).
+ * `live`: another tab is training it now, so a 'running' status is true (not left from a reload).
+ */
+export function readStored(
+  id: string,
+  meta: { hidden?: unknown; color?: unknown; addedAt?: unknown } | undefined,
+  raw: unknown,
+  live = false,
+): StoredRead {
+  const res = runRecordSchema.safeParse(migrateRecord(raw));
+  if (!res.success || res.data.id !== id) {
+    const why = res.success
+      ? `its id ${res.data.id} is not the id it is stored under`
+      : res.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || 'record'}: ${i.message}`)
+          .join('; ');
+    const name = (raw as { name?: unknown } | null)?.name;
+    return { ok: false, bad: { id, name: typeof name === 'string' ? name : id, why, raw } };
+  }
+  const entry: LibraryEntry = {
+    id,
+    record: res.data,
+    hidden: meta?.hidden === true,
+    color: typeof meta?.color === 'string' && meta.color ? meta.color : PALETTE[0],
+    addedAt: typeof meta?.addedAt === 'number' ? meta.addedAt : 0,
+  };
+  return { ok: true, entry: live ? entry : normalizeLoaded(entry) };
 }
 
 /** File-system-safe slug for export names. */

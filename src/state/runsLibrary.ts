@@ -1,21 +1,30 @@
 /**
  * Every run and twin pair, kept across reloads in IndexedDB: the one store of run records,
  * live or saved. Live runs are updated here in memory at each stream flush (charts read this
- * store) and written to disk at most every few seconds, and at once when a run ends.
+ * store) and written to disk at most every few seconds (only what is new), and at once when a
+ * run ends. Other tabs' changes arrive through runsSync.ts; runs that could not be saved or
+ * read are listed (unsaved, quarantined), never dropped and never thrown into the render.
  */
 import { create } from 'zustand';
 import { makeBundle, RunFileError, type RunRecord } from '../engine/runRecord';
 import { downloadJson } from './download';
+import { readRunFile, refuseBySize } from './importRuns';
 import {
   bundleFileName,
   importMessage,
   type LibraryEntry,
-  normalizeLoaded,
   pickColors,
-  planImport,
+  planImportRuns,
+  type Quarantined,
+  readStored,
   runFileName,
+  slug,
 } from './libraryLogic';
-import { deleteEntries, loadEntries, putEntries } from './runsDb';
+import { type ChunkCursor, type MetaPatch, type RunMeta, stateOfLoaded } from './runChunks';
+import { createSaver, type UnsavedRun } from './runSaver';
+import { onDbNotice } from './runsDb';
+import { deleteRuns, loadAll, loadDelta, patchMeta } from './runsRecords';
+import { applyDelta, applyPatch, openChannel, type SyncMessage } from './runsSync';
 
 export interface ImportResult {
   ok: boolean;
@@ -27,22 +36,35 @@ export interface LibraryState {
   /** Ids in the order they entered the library. */
   order: string[];
   loaded: boolean;
-  /** Why runs are not being saved (IndexedDB unavailable or full), if so. */
+  /** A storage failure that is not a run's (loading, a rename, a delete), until dismissed. */
   storageError: string | null;
+  /** The database connection's state (another tab's version), while it lasts. */
+  dbNotice: string | null;
+  /** Runs not on disk yet (their save failed): the warning stays while any is here. */
+  unsaved: UnsavedRun[];
+  /** Stored runs that fail the schema even after migration. */
+  quarantined: Quarantined[];
   lastImport: ImportResult | null;
   load(): Promise<void>;
   /** New runs (visible, with fresh colours). */
   addRuns(records: readonly RunRecord[]): void;
   /** Replace records of known runs; `persist` writes them to disk now. */
   updateRecords(records: readonly RunRecord[], persist: boolean): void;
+  /** Writes these runs to disk now (what is new of them). */
+  persistNow(ids: readonly string[]): Promise<void>;
   rename(id: string, name: string): void;
   setHidden(id: string, hidden: boolean): void;
   setAllHidden(hidden: boolean): void;
   remove(id: string): void;
   exportRun(id: string): void;
   exportAll(): void;
-  importText(text: string, fileName: string): ImportResult;
+  exportUnsaved(): void;
+  retrySaving(): Promise<void>;
+  exportQuarantined(id: string): void;
+  deleteQuarantined(id: string): void;
+  importFiles(files: readonly File[]): Promise<void>;
   dismissImport(): void;
+  dismissStorageError(): void;
 }
 
 function sortOrder(entries: Record<string, LibraryEntry>): string[] {
@@ -51,22 +73,84 @@ function sortOrder(entries: Record<string, LibraryEntry>): string[] {
     .map((e) => e.id);
 }
 
+const metaOf = (e: LibraryEntry): RunMeta => ({
+  id: e.id,
+  name: e.record.name,
+  hidden: e.hidden,
+  color: e.color,
+  addedAt: e.addedAt,
+});
+
 export const useLibraryStore = create<LibraryState>()((set, get) => {
-  const persist = (list: readonly LibraryEntry[]) => {
-    putEntries(list).then(
-      () => {
-        if (get().storageError) set({ storageError: null });
-      },
-      (e: unknown) => set({ storageError: `Runs are not being saved: ${(e as Error).message}` }),
+  const saver = createSaver({
+    record: (id) => get().entries[id]?.record,
+    meta: (id) => {
+      const e = get().entries[id];
+      return e && metaOf(e);
+    },
+    unsavedChanged: (unsaved) => set({ unsaved }),
+    saved: (id, rewrite) => channel.post({ t: 'saved', id, rewrite }),
+  });
+  /** Where this tab has read each run another tab writes (the next read starts there). */
+  const cursors = new Map<string, ChunkCursor>();
+  const syncing = new Map<string, Promise<void>>();
+  const fail = (what: string) => (e: unknown) =>
+    set({ storageError: `${what}: ${(e as Error).message ?? String(e)}` });
+
+  const patchMetaEverywhere = (ids: string[], patch: MetaPatch) => {
+    if (ids.length === 0) return;
+    patchMeta(ids, patch).then(
+      (changed) => changed.length && channel.post({ t: 'meta', ids: changed, patch }),
+      fail('The change was not saved'),
     );
   };
-  const patchEntry = (id: string, f: (e: LibraryEntry) => LibraryEntry) => {
-    const cur = get().entries[id];
-    if (!cur) return;
-    const next = f(cur);
-    set({ entries: { ...get().entries, [id]: next } });
-    persist([next]);
+  const patchMemory = (ids: readonly string[], patch: MetaPatch) => {
+    const entries = { ...get().entries };
+    for (const id of ids) if (entries[id]) entries[id] = applyPatch(entries[id], patch);
+    set({ entries });
   };
+  const dropMemory = (ids: readonly string[]) => {
+    const entries = { ...get().entries };
+    for (const id of ids) {
+      delete entries[id];
+      saver.forget(id);
+      cursors.delete(id);
+    }
+    set({ entries, order: sortOrder(entries) });
+  };
+
+  /** Another tab saved `id`: read what is new (one read per run at a time, in order). */
+  const syncRun = (id: string, msg: SyncMessage & { t: 'saved' }) => {
+    const prev = syncing.get(id) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const cur = get().entries[id];
+      const after = cur ? { ...(cursors.get(id) ?? { p: 0, e: 0, f: 0 }) } : undefined;
+      if (after) for (const k of msg.rewrite) after[k] = 0;
+      const delta = await loadDelta(id, after);
+      if (!delta) return;
+      const read = applyDelta(id, get().entries[id], delta, after ? msg.rewrite : ['p', 'e', 'f']);
+      if (!read.ok) {
+        set({ quarantined: [...get().quarantined.filter((q) => q.id !== id), read.bad] });
+        return;
+      }
+      cursors.set(id, delta.cursor);
+      saver.known(id, stateOfLoaded(read.entry.record, delta.cursor));
+      const entries = { ...get().entries, [id]: read.entry };
+      set({ entries, order: sortOrder(entries) });
+    });
+    syncing.set(
+      id,
+      next.catch(() => {}),
+    );
+  };
+
+  const channel = openChannel((m) => {
+    if (m.t === 'meta') patchMemory(m.ids, m.patch);
+    else if (m.t === 'deleted') dropMemory(m.ids);
+    else if (get().loaded) syncRun(m.id, m);
+  });
+  onDbNotice((n) => set({ dbNotice: n?.message ?? null }));
+
   const addEntries = (records: readonly RunRecord[], hidden = false): LibraryEntry[] => {
     const entries = { ...get().entries };
     const used = Object.values(entries)
@@ -91,16 +175,31 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     order: [],
     loaded: false,
     storageError: null,
+    dbNotice: null,
+    unsaved: [],
+    quarantined: [],
     lastImport: null,
 
     async load() {
       try {
-        const stored = (await loadEntries()).map(normalizeLoaded);
+        const stored = await loadAll();
         // Keep anything added in memory while the database was opening.
         const entries: Record<string, LibraryEntry> = {};
-        for (const e of stored) entries[e.id] = e;
+        const quarantined: Quarantined[] = [];
+        for (const s of stored) {
+          const read = readStored(s.id, s.meta, s.raw);
+          if (!read.ok) {
+            quarantined.push(read.bad);
+            continue;
+          }
+          entries[s.id] = read.entry;
+          cursors.set(s.id, s.cursor);
+          saver.known(s.id, stateOfLoaded(read.entry.record, s.cursor));
+        }
         Object.assign(entries, get().entries);
-        set({ entries, order: sortOrder(entries), loaded: true });
+        set({ entries, order: sortOrder(entries), loaded: true, quarantined, storageError: null });
+        // Runs added while the database was opening (or before a failed open) go to disk now.
+        void saver.save(Object.keys(get().entries).filter((id) => !cursors.has(id)));
       } catch (e) {
         set({
           loaded: true,
@@ -110,53 +209,54 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     },
 
     addRuns(records) {
-      persist(addEntries(records));
+      void saver.save(addEntries(records).map((e) => e.id));
     },
 
     updateRecords(records, doPersist) {
       const entries = { ...get().entries };
-      const changed: LibraryEntry[] = [];
+      const changed: string[] = [];
       for (const r of records) {
         const cur = entries[r.id];
         if (!cur) continue;
         // The user may have renamed the run while it trained: their name wins.
-        const next = { ...cur, record: { ...r, name: cur.record.name } };
-        entries[r.id] = next;
-        changed.push(next);
+        entries[r.id] = { ...cur, record: { ...r, name: cur.record.name } };
+        changed.push(r.id);
       }
       if (changed.length === 0) return;
       set({ entries });
-      if (doPersist) persist(changed);
+      if (doPersist) void saver.save(changed);
+    },
+
+    persistNow(ids) {
+      return saver.save(ids);
     },
 
     rename(id, name) {
       const trimmed = name.trim();
-      if (!trimmed) return;
-      patchEntry(id, (e) => ({ ...e, record: { ...e.record, name: trimmed } }));
+      if (!trimmed || !get().entries[id]) return;
+      patchMemory([id], { name: trimmed });
+      patchMetaEverywhere([id], { name: trimmed });
     },
 
     setHidden(id, hidden) {
-      patchEntry(id, (e) => ({ ...e, hidden }));
+      if (!get().entries[id]) return;
+      patchMemory([id], { hidden });
+      patchMetaEverywhere([id], { hidden });
     },
 
     setAllHidden(hidden) {
-      const entries = { ...get().entries };
-      const changed: LibraryEntry[] = [];
-      for (const id of Object.keys(entries)) {
-        if (entries[id].hidden === hidden) continue;
-        entries[id] = { ...entries[id], hidden };
-        changed.push(entries[id]);
-      }
-      set({ entries });
-      persist(changed);
+      const ids = Object.values(get().entries)
+        .filter((e) => e.hidden !== hidden)
+        .map((e) => e.id);
+      patchMemory(ids, { hidden });
+      patchMetaEverywhere(ids, { hidden });
     },
 
     remove(id) {
-      const entries = { ...get().entries };
-      delete entries[id];
-      set({ entries, order: sortOrder(entries) });
-      deleteEntries([id]).catch((e: unknown) =>
-        set({ storageError: `Could not delete the saved run: ${(e as Error).message}` }),
+      dropMemory([id]);
+      deleteRuns([id]).then(
+        () => channel.post({ t: 'deleted', ids: [id] }),
+        fail('Could not delete the saved run'),
       );
     },
 
@@ -170,26 +270,56 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       downloadJson(bundleFileName(), makeBundle(order.map((id) => entries[id].record)));
     },
 
-    importText(text, fileName) {
-      let result: ImportResult;
-      try {
-        const plan = planImport(text, new Set(Object.keys(get().entries)));
-        if (plan.add.length) persist(addEntries(plan.add));
-        result = { ok: true, message: importMessage(plan, fileName) };
-      } catch (e) {
-        const why =
-          e instanceof RunFileError ? e.message : `Could not read it: ${(e as Error).message}`;
-        result = {
-          ok: false,
-          message: `${fileName} was not imported. ${why.replace(/\.$/, '')}. Nothing was changed.`,
-        };
+    exportUnsaved() {
+      const { unsaved, entries } = get();
+      const runs = unsaved.map((u) => entries[u.id]?.record).filter((r) => r !== undefined);
+      downloadJson(bundleFileName().replace('itra-runs-', 'itra-unsaved-runs-'), makeBundle(runs));
+    },
+
+    retrySaving() {
+      return saver.retry();
+    },
+
+    exportQuarantined(id) {
+      const q = get().quarantined.find((x) => x.id === id);
+      if (q) downloadJson(`itra-unreadable-run-${slug(q.name)}.json`, q.raw);
+    },
+
+    deleteQuarantined(id) {
+      deleteRuns([id]).then(
+        () => set({ quarantined: get().quarantined.filter((q) => q.id !== id) }),
+        fail('Could not delete the unreadable run'),
+      );
+    },
+
+    async importFiles(files) {
+      for (const f of files) {
+        let result: ImportResult;
+        const refused = refuseBySize(f.name, f.size);
+        try {
+          if (refused) throw new RunFileError(refused);
+          const runs = await readRunFile(f);
+          const plan = planImportRuns(runs, new Set(Object.keys(get().entries)));
+          if (plan.add.length) get().addRuns(plan.add);
+          result = { ok: true, message: importMessage(plan, f.name) };
+        } catch (e) {
+          const why =
+            e instanceof RunFileError ? e.message : `Could not read it: ${(e as Error).message}`;
+          result = {
+            ok: false,
+            message: `${f.name} was not imported. ${why.replace(/\.$/, '')}. Nothing was changed.`,
+          };
+        }
+        set({ lastImport: result });
       }
-      set({ lastImport: result });
-      return result;
     },
 
     dismissImport() {
       set({ lastImport: null });
+    },
+
+    dismissStorageError() {
+      set({ storageError: null });
     },
   };
 });

@@ -53,6 +53,16 @@ export function markPersisted(): void {
   lastPersist = Date.now();
 }
 
+/**
+ * The page is going away (pagehide, hidden): applies what is queued and writes the live runs'
+ * new points to IndexedDB at once, not at the next 5 s save. Installed by pageLifecycle.ts.
+ */
+export function flushNow(): Promise<void> {
+  flush();
+  lastPersist = Date.now();
+  return useLibraryStore.getState().persistNow(useTrainingStore.getState().runIds);
+}
+
 /** Applies everything queued now (before a rare message, so order is kept; on Reset). */
 export function flush(): void {
   if (flushTimer) clearTimeout(flushTimer);

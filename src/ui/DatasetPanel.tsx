@@ -1,5 +1,6 @@
 /** Dataset: download / open / drop the official files, progress, errors, samples, cache. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { type StorageUse, storageEstimate } from '../data/browserCache';
 import { useConfigStore } from '../state/configStore';
 import {
   acceptPending,
@@ -28,6 +29,16 @@ export function DatasetPanel() {
   const locked = isActive(phase);
   const [dragging, setDragging] = useState(false);
   const [carve, setCarve] = useState(true);
+  const [storage, setStorage] = useState<StorageUse | null>(null);
+  // The site's whole use (datasets and runs) beside the cache: re-read when the cache changes.
+  useEffect(() => {
+    if (cache === null) return;
+    let live = true;
+    void storageEstimate().then((e) => live && setStorage(e));
+    return () => {
+      live = false;
+    };
+  }, [cache]);
 
   const onFiles = (files: FileList | null) => {
     if (files?.length) void openDatasetFiles([...files]);
@@ -180,6 +191,13 @@ export function DatasetPanel() {
               : cache.length === 0
                 ? 'empty'
                 : `${formatBytes(cache.reduce((n, c) => n + c.bytes, 0))} (${cache.length} file${cache.length === 1 ? '' : 's'})`}
+          {storage ? (
+            <span className="storage-estimate" data-testid="storage-estimate">
+              {' '}
+              · site storage {formatBytes(storage.usage)} of {formatBytes(storage.quota)}
+              {storage.persisted ? ' (kept)' : ''}
+            </span>
+          ) : null}
         </span>
         <button
           type="button"

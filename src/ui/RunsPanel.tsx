@@ -9,12 +9,12 @@ import { downloadAllCharts } from './chartRegistry';
 import { ExportPyTorchButton } from './ExportPyTorchButton';
 import { fmtInt, fmtPct } from './format';
 import { DATASET_LABELS } from './labels';
+import { StorageWarning } from './StorageWarning';
 
 export function RunsPanel() {
   const entries = useLibraryStore((s) => s.entries);
   const order = useLibraryStore((s) => s.order);
   const loaded = useLibraryStore((s) => s.loaded);
-  const storageError = useLibraryStore((s) => s.storageError);
   const lastImport = useLibraryStore((s) => s.lastImport);
   const lib = useLibraryStore.getState;
   const currentIds = useTrainingStore((s) => s.runIds);
@@ -23,7 +23,7 @@ export function RunsPanel() {
   const onImport = async (input: HTMLInputElement) => {
     const files = [...(input.files ?? [])];
     input.value = ''; // the same file can be picked again
-    for (const f of files) lib().importText(await f.text(), f.name);
+    await lib().importFiles(files);
   };
 
   // Newest first: the run you just started is at the top.
@@ -74,11 +74,7 @@ export function RunsPanel() {
           </button>
         </div>
       ) : null}
-      {storageError ? (
-        <div role="alert" className="inline-msg error">
-          {storageError}
-        </div>
-      ) : null}
+      <StorageWarning />
       {list.length > 1 ? (
         <div className="runs-bulk">
           <button type="button" className="link-btn" onClick={() => lib().setAllHidden(false)}>

@@ -1,0 +1,37 @@
+/**
+ * Run files in: refused by size before a byte is read, then parsed and validated in a worker
+ * (src/worker/importWorker.ts), so a large file never blocks the page.
+ */
+import { formatBytes } from '../data/bytes';
+import { parseRunFile, RunFileError, type RunRecord } from '../engine/runRecord';
+
+/** A run's record is at most ~10 MB (frames are thinned under ~8 MB); 100 MB holds many. */
+export const MAX_IMPORT_BYTES = 100_000_000;
+
+export type ImportReply = { ok: true; runs: RunRecord[] } | { ok: false; message: string };
+
+/** Why a file is refused before reading it, or null. */
+export function refuseBySize(name: string, bytes: number): string | null {
+  if (bytes <= MAX_IMPORT_BYTES) return null;
+  return `${name} is ${formatBytes(bytes)}: run files over ${formatBytes(MAX_IMPORT_BYTES)} are not imported (one run is at most about 10 MB; export fewer runs per file). Nothing was read`;
+}
+
+/** The file's runs, validated (version 1 and 2 migrated); throws RunFileError with why not. */
+export function readRunFile(file: Blob): Promise<RunRecord[]> {
+  if (typeof Worker === 'undefined') return file.text().then(parseRunFile);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../worker/importWorker.ts', import.meta.url), {
+      type: 'module',
+    });
+    worker.onmessage = (ev: MessageEvent<ImportReply>) => {
+      worker.terminate();
+      if (ev.data.ok) resolve(ev.data.runs);
+      else reject(new RunFileError(ev.data.message));
+    };
+    worker.onerror = (ev) => {
+      worker.terminate();
+      reject(new Error(`the import worker failed: ${ev.message || 'it could not start'}`));
+    };
+    worker.postMessage({ file });
+  });
+}
