@@ -13,7 +13,7 @@ export type ImportReply = { ok: true; runs: RunRecord[] } | { ok: false; message
 /** Why a file is refused before reading it, or null. */
 export function refuseBySize(name: string, bytes: number): string | null {
   if (bytes <= MAX_IMPORT_BYTES) return null;
-  return `${name} is ${formatBytes(bytes)}: run files over ${formatBytes(MAX_IMPORT_BYTES)} are not imported (one run is at most about 10 MB; export fewer runs per file). Nothing was read`;
+  return `${name} is ${formatBytes(bytes)}: run files over 100 MB are not imported (one run is at most about 10 MB; export fewer runs per file)`;
 }
 
 /** The file's runs, validated (version 1 and 2 migrated); throws RunFileError with why not. */

@@ -1,0 +1,284 @@
+/**
+ * The runs library's storage in real Chromium with real IndexedDB (#17): a run that does not
+ * fit stays reported until saved and can be exported; two tabs keep each other's renames,
+ * hides and deletes and see each other's runs; an old-version and a damaged stored record
+ * (planted before the app opens); a page closed mid-run keeps its last points; imports over
+ * the size limit, and of runs exported while training.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { truncate } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { DEFAULT_CONFIG } from '../src/engine/config';
+import {
+  makeBundle,
+  type Point,
+  RUN_SCHEMA_ID,
+  RUN_SCHEMA_VERSION,
+  type RunRecord,
+  runBundleSchema,
+} from '../src/engine/runRecord';
+import { hasKmnist, REPO_ROOT } from '../test/shared';
+import { FAST, points, waitForPoints } from './helpers';
+
+const APP = '/?backend=wasm&dataset=kmnist&model=tiny';
+const DB = 'itra-playground-runs';
+
+const point = (step: number): Point => ({
+  step,
+  epoch: step / 100,
+  intraDist: 0.5,
+  testAcc: 0.5 + step / 1000,
+  testCE: 0.4,
+  trainCE: 0.5,
+  match: 0.1,
+  gini: null,
+  kl: null,
+  lr: 0.01,
+  sigma: 2,
+  lambdaEff: 0.6,
+  method: 'vanilla',
+  samplesPerSec: 100,
+  wallMs: step * 10,
+});
+
+function makeRun(id: string, name: string, n: number, extra: Partial<RunRecord> = {}): RunRecord {
+  const steps = Array.from({ length: n }, (_, i) => (i + 1) * 4);
+  return {
+    schema: RUN_SCHEMA_ID,
+    version: RUN_SCHEMA_VERSION,
+    id,
+    name,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    config: DEFAULT_CONFIG,
+    data: { trainSize: 8000, testSize: 2000, evalSize: 100, split: 'official' },
+    environment: { backend: 'wasm', runtime: 'e2e', tfjsVersion: '4.22.0' },
+    status: 'completed',
+    steps: steps.at(-1) ?? 0,
+    points: steps.map(point),
+    events: [],
+    ...extra,
+  };
+}
+
+function writeJson(name: string, data: unknown): string {
+  const file = test.info().outputPath(name);
+  writeFileSync(file, JSON.stringify(data));
+  return file;
+}
+
+async function open(page: Page, url = APP) {
+  await page.goto(url);
+  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
+  await expect(page.locator('.runs')).not.toContainText('Loading saved runs');
+}
+
+const importFile = (page: Page, file: string) =>
+  page.locator('.runs input[type="file"]').setInputFiles(file);
+const row = (page: Page, name: string) =>
+  page.locator('.run-row').filter({ has: page.locator(`input[title="${name}"]`) });
+const showBox = (page: Page, name: string) => row(page, name).getByRole('checkbox');
+
+/** Everything in the runs database as text (either layout), to wait for a write to land. */
+const dbText = (page: Page) =>
+  page.evaluate(
+    (name) =>
+      new Promise<string>((res, rej) => {
+        const r = indexedDB.open(name);
+        r.onerror = () => rej(r.error);
+        r.onsuccess = () => {
+          const d = r.result;
+          const tx = d.transaction('runs');
+          const all = tx.objectStore('runs').getAll();
+          all.onsuccess = () => {
+            d.close();
+            res(JSON.stringify(all.result));
+          };
+        };
+      }),
+    DB,
+  );
+
+test('a run that does not fit stays reported after later small saves, exports, and is saved once there is room', async ({
+  page,
+}) => {
+  // The browser's quota, refusing values over a size as a full disk does (at the put).
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value: unknown, key?: IDBValidKey) {
+      const limit = (window as unknown as { __quotaBytes?: number }).__quotaBytes;
+      if (limit && JSON.stringify(value ?? null).length > limit) {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.call(this, value, key);
+    };
+  });
+  await open(page);
+  await page.evaluate(() => {
+    (window as unknown as { __quotaBytes: number }).__quotaBytes = 8000;
+  });
+  await importFile(page, writeJson('big.json', makeRun('big-1', 'big run', 80)));
+  const warning = page.getByRole('alert').filter({ hasText: 'Runs are not being saved' });
+  await expect(warning).toContainText(/"big run" \(\d+(\.\d)? kB\) did not fit/);
+  await expect(warning).toContainText("the browser's storage for this site is full");
+
+  // Later small saves succeed: a new small run, then a rename of it.
+  await importFile(page, writeJson('small.json', makeRun('small-1', 'small run', 1)));
+  await expect(row(page, 'small run')).toBeVisible();
+  await row(page, 'small run').getByRole('textbox').fill('small renamed');
+  await row(page, 'small run').getByRole('textbox').press('Enter');
+  await expect.poll(() => dbText(page)).toContain('small renamed');
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText('"big run"');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    warning.getByRole('button', { name: 'Export unsaved runs' }).click(),
+  ]);
+  const file = test.info().outputPath('unsaved.json');
+  await download.saveAs(file);
+  const bundle = runBundleSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  expect(bundle.runs.map((r) => [r.name, r.points.length])).toEqual([['big run', 80]]);
+
+  // Room again: Try again saves it, the warning goes, and it is there after a reload.
+  await page.evaluate(() => {
+    (window as unknown as { __quotaBytes: number }).__quotaBytes = 0;
+  });
+  await warning.getByRole('button', { name: 'Try again' }).click();
+  await expect(warning).toHaveCount(0);
+  await page.reload();
+  await expect(row(page, 'big run')).toContainText('320 steps');
+});
+
+test('two tabs: a rename and a hide both survive, a deleted run stays deleted, new runs show in the other', async ({
+  page: a,
+  context,
+}) => {
+  const b = await context.newPage();
+  await open(a);
+  await open(b);
+  const runs = [makeRun('r1', 'one', 2), makeRun('r2', 'two', 2), makeRun('r3', 'three', 2)];
+  await importFile(a, writeJson('three.json', makeBundle(runs)));
+  for (const name of ['one', 'two', 'three']) await expect(row(b, name)).toBeVisible();
+
+  // At once, each tab before it has heard of the other's change.
+  await row(a, 'one').getByRole('textbox').fill('one renamed');
+  await row(a, 'one').getByRole('textbox').press('Enter');
+  await showBox(b, 'one').uncheck();
+  await expect(row(b, 'one renamed')).toBeVisible();
+  await expect(showBox(a, 'one renamed')).not.toBeChecked();
+
+  await row(a, 'two').getByRole('button', { name: 'Delete two' }).click();
+  await row(a, 'two').getByRole('button', { name: 'Confirm delete two' }).click();
+  await b.getByRole('button', { name: 'Hide all' }).click();
+  await expect(row(b, 'two')).toHaveCount(0);
+
+  for (const p of [a, b]) {
+    await p.reload();
+    await expect(row(p, 'one renamed')).toBeVisible();
+    await expect(showBox(p, 'one renamed')).not.toBeChecked();
+    await expect(showBox(p, 'three')).not.toBeChecked();
+    await expect(row(p, 'two')).toHaveCount(0);
+  }
+
+  // A newer version of the app opens the database in B: A lets go of it and says so.
+  await b.evaluate(
+    (name) =>
+      new Promise<void>((res, rej) => {
+        const r = indexedDB.open(name, 99);
+        r.onsuccess = () => {
+          r.result.close();
+          res();
+        };
+        r.onerror = () => rej(r.error);
+        r.onblocked = () => rej(new Error('blocked: the old tab kept its connection'));
+      }),
+    DB,
+  );
+  await expect(a.getByTestId('db-notice')).toContainText('A newer version of the playground');
+});
+
+test('a planted version-1 record loads migrated; a damaged one is listed, not rendered', async ({
+  page,
+}) => {
+  const v1 = JSON.parse(readFileSync(resolve(REPO_ROOT, 'test/fixtures/run-v1.json'), 'utf8'));
+  // A page of the app's origin that does not run the app: plant the first layout (version 1).
+  await page.goto('/favicon.svg');
+  await page.evaluate(
+    ({ name, v1 }) =>
+      new Promise<void>((res, rej) => {
+        const r = indexedDB.open(name, 1);
+        r.onupgradeneeded = () => {
+          const s = r.result.createObjectStore('runs', { keyPath: 'id' });
+          s.put({ id: v1.id, record: v1, hidden: false, color: '#e69f00', addedAt: 1 });
+          const damaged = { ...v1, id: 'damaged', name: 'damaged run', points: 'lost' };
+          delete damaged.config;
+          s.put({ id: 'damaged', record: damaged, hidden: false, color: '#0072b2', addedAt: 2 });
+        };
+        r.onsuccess = () => {
+          r.result.close();
+          res();
+        };
+        r.onerror = () => rej(r.error);
+      }),
+    { name: DB, v1 },
+  );
+  await open(page);
+  await expect(row(page, v1.name)).toBeVisible();
+  const line = page.getByRole('alert').filter({ hasText: '1 run could not be read' });
+  await expect(line).toContainText('damaged run');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    line.getByRole('button', { name: 'Export it: damaged run' }).click(),
+  ]);
+  const file = test.info().outputPath('damaged.json');
+  await download.saveAs(file);
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ id: 'damaged', points: 'lost' });
+  await line.getByRole('button', { name: 'Delete it: damaged run' }).click();
+  await expect(line).toHaveCount(0);
+  await page.reload();
+  await expect(row(page, v1.name)).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'could not be read' })).toHaveCount(0);
+});
+
+test('imports: over 100 MB refused before reading; a run exported while training is not shown as running', async ({
+  page,
+}) => {
+  await open(page);
+  const huge = test.info().outputPath('huge.json');
+  writeFileSync(huge, '');
+  await truncate(huge, 101_000_000); // sparse: nothing is written
+  await importFile(page, huge);
+  await expect(page.getByRole('alert')).toContainText(
+    'huge.json was not imported. huge.json is 101.0 MB: run files over 100 MB are not imported',
+  );
+
+  await importFile(
+    page,
+    writeJson('live.json', makeRun('live-1', 'live run', 3, { status: 'running' })),
+  );
+  await expect(page.getByRole('status').filter({ hasText: 'live.json' })).toContainText(
+    '1 run was exported while training and is marked stopped',
+  );
+  await expect(row(page, 'live run')).toContainText('stopped');
+  await expect(row(page, 'live run').locator('.badge')).not.toContainText('running');
+});
+
+test('a page closed mid-run keeps its last points; another tab sees them as they come', async ({
+  page: a,
+  context,
+}) => {
+  test.skip(!hasKmnist, 'skipped: needs real KMNIST in ../shared/datasets/kmnist');
+  await open(a, FAST.replace('backend=webgpu', 'backend=wasm'));
+  const b = await context.newPage();
+  await open(b);
+  await a.getByRole('button', { name: 'Train' }).click();
+  await waitForPoints(a, 'Test accuracy', 3);
+  // Saved at most every 5 s while training: B reads each save.
+  await waitForPoints(b, 'Test accuracy', 1);
+  const drawn = await points(a, 'Test accuracy');
+  await a.goto('about:blank'); // pagehide
+  await open(a);
+  await waitForPoints(a, 'Test accuracy', drawn);
+  await waitForPoints(b, 'Test accuracy', drawn);
+});
