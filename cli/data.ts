@@ -12,6 +12,7 @@
  * .gz but hold identical bytes. Files no checksum covers (KMNIST train images decompressed,
  * a CIFAR-10 subset archive) are imported on parsing alone and marked 'unverified'.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,9 @@ import {
   matchOfficialName,
 } from '../src/data/registry';
 import { createProgress } from './progress';
+
+/** MD5 in Node: node:crypto (OpenSSL), no wasm to load. */
+const nodeMd5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 export interface Io {
   out: (s: string) => void;
@@ -195,7 +199,7 @@ async function ownerOf(
     const bytes = new Uint8Array(await fs.readFile(f.path));
     for (const id of candidates) {
       try {
-        const v = await verifyDatasetFile(id, f.name, bytes);
+        const v = await verifyDatasetFile(id, f.name, bytes, { md5Of: nodeMd5 });
         if (v.status !== 'unverified') return id;
       } catch {
         // checksum mismatch for this candidate: try the next
@@ -224,7 +228,7 @@ async function validateFolder(
   for (const f of files) {
     const bytes = new Uint8Array(await fs.readFile(f.path));
     try {
-      const v = await verifyDatasetFile(id, f.name, bytes);
+      const v = await verifyDatasetFile(id, f.name, bytes, { md5Of: nodeMd5 });
       let detail = '';
       if (info.format === 'idx') {
         const raw = await maybeGunzip(bytes, f.name, f.file.maxRawBytes);

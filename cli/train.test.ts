@@ -1,7 +1,8 @@
 /**
  * `npm run train` with checkpoints, as a user runs it (child processes, real files, wasm):
  * 10 steps with --checkpoint, then --resume to step 20, give the points of one 20-step run;
- * a damaged checkpoint is refused with a message.
+ * a damaged checkpoint is refused with a message; piped progress is plain lines; --embed-size
+ * sets the feature views.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,11 +16,11 @@ import { syntheticDataset, writeSyntheticIdx } from '../test/synthetic';
 const TSX = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const SCRIPT = path.join(REPO_ROOT, 'cli', 'train.ts');
 
-function train(args: string[]): Promise<{ code: number; stderr: string }> {
+function train(args: string[], quiet = true): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [TSX, SCRIPT, '--quiet', ...args],
+      [TSX, SCRIPT, ...(quiet ? ['--quiet'] : []), ...args],
       { cwd: REPO_ROOT, timeout: 240_000 },
       (err, _out, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stderr }),
     );
@@ -100,5 +101,40 @@ describe('npm run train --checkpoint / --resume', () => {
     const r = await train(['--data-dir', dir, '--resume', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--resume .*bad\.json: The checkpoint is damaged/);
+  });
+});
+
+describe('npm run train output and --embed-size', () => {
+  it('piped: phase lines and progress lines, never a carriage return; N frames of N points', async () => {
+    const out = path.join(dir, 'embed.json');
+    const r = await train(
+      [...common(), '--steps', '10', '--embed-size', '30', '--out', out],
+      false,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/reading files from /);
+    expect(r.stderr).toMatch(/parsing 4 files/);
+    expect(r.stderr).toMatch(/starting the wasm backend/);
+    expect(r.stderr).toMatch(/training on wasm/);
+    expect(r.stderr).toMatch(/step 10\/10 .*steps\/s/);
+    expect(r.stderr).not.toContain('\r');
+    const rec = read(out);
+    expect(rec.embedSubset!.indices).toHaveLength(30);
+    expect(rec.embeddings!.map((f) => [f.step, f.xy.length, f.pred.length])).toEqual([
+      [5, 60, 30],
+      [10, 60, 30],
+    ]);
+    expect(rec.points.every((p) => p.confusion?.length === 10)).toBe(true);
+  });
+
+  it('--embed-size 0: no embedding, no confusion', async () => {
+    const out = path.join(dir, 'noembed.json');
+    const r = await train([...common(), '--steps', '5', '--embed-size', '0', '--out', out]);
+    expect(r.code).toBe(0);
+    const rec = read(out);
+    expect(rec.embedSubset).toBeUndefined();
+    expect(rec.embeddings).toBeUndefined();
+    expect(rec.points[0]!.confusion).toBeUndefined();
+    expect(rec.points[0]!.testAcc).not.toBeNull();
   });
 });

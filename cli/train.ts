@@ -243,14 +243,18 @@ if (!NODE_BACKENDS.includes(a.backend as NodeBackendName))
   fail(`--backend must be ${NODE_BACKENDS.join(', ')}, got "${a.backend}"`);
 
 const quiet = a.quiet;
-const progress = createProgress({
-  write: (t) => {
-    if (!quiet) process.stderr.write(t);
-  },
-  tty: Boolean(process.stderr.isTTY),
-  unit: 'steps',
-});
-const phase = (what: string) => progress.line(what);
+const progressTo = () =>
+  createProgress({
+    write: (t) => {
+      if (!quiet) process.stderr.write(t);
+    },
+    tty: Boolean(process.stderr.isTTY),
+    unit: 'steps',
+  });
+// Phase lines now; the bar (and its clock, for steps/s and the ETA) once training starts.
+const phases = progressTo();
+let progress = phases;
+const phase = (what: string) => phases.line(what);
 const t0 = performance.now();
 const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
@@ -273,6 +277,7 @@ if (adapter) phase(`webgpu adapter: ${adapter}`);
 phase(`training on ${backend} [${since()}]`);
 
 let last: Point | null = null;
+let from = 0;
 const note = () =>
   last?.testAcc != null ? `test acc ${(last.testAcc * 100).toFixed(1)}%` : undefined;
 
@@ -282,6 +287,17 @@ function runName(c: TrainConfig): string {
   if (c.method === 'discern') parts.push(`gini=${c.lambdaGini} kl=${c.lambdaKl}`);
   if (c.labelNoise > 0) parts.push(`noise=${c.labelNoise}`);
   return parts.join(' ');
+}
+
+/**
+ * Indented JSON with arrays of numbers on one line: the embedding frames' thousands of
+ * coordinates would otherwise take a line each (about twice the bytes).
+ */
+function readableJson(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(
+    /\[\n\s*(-?[\d.eE+-]+(?:,\n\s*-?[\d.eE+-]+)*)\n\s*\]/g,
+    (_m, body: string) => `[${body.replace(/,\n\s*/g, ',')}]`,
+  );
 }
 
 /** Written beside, then renamed over: a reader never sees half a checkpoint. */
@@ -313,10 +329,10 @@ const session = (() => {
       // setImmediate lets Ctrl-C and stderr writes through between steps.
       yieldToHost: () => new Promise((r) => setImmediate(r)),
       listener: {
-        onStep: (step) => progress.update(step, config.maxSteps, { note: note() }),
+        onStep: (step) => progress.update(step, config.maxSteps, { from, note: note() }),
         onPoint: (_id, p) => {
           last = p;
-          progress.update(p.step, config.maxSteps, { note: note(), force: true });
+          progress.update(p.step, config.maxSteps, { from, note: note(), force: true });
         },
         ...(a.checkpoint
           ? {
@@ -341,11 +357,14 @@ const session = (() => {
   }
 })();
 process.on('SIGINT', () => session.stop());
+// A resumed run starts at its checkpoint's step: steps/s and the ETA count from there.
+from = session.step;
+progress = progressTo();
 const [record] = await session.run();
 session.dispose();
 progress.end();
 const msPerStep = (performance.now() - started) / Math.max(1, record.steps);
-if (a.out) writeFileSync(a.out, `${JSON.stringify(record, null, 1)}\n`);
+if (a.out) writeFileSync(a.out, `${readableJson(record)}\n`);
 const p = record.points.at(-1);
 const f = (x: number | null | undefined, d = 3) => (x == null ? 'n/a' : x.toFixed(d));
 process.stdout.write(

@@ -105,7 +105,8 @@ export const dataInfoSchema = z.object({
   corruptedLabels: z.number().int().min(0).optional(),
 });
 
-export const EMBEDDING_METHODS = ['pca', 'tsne', 'umap'] as const;
+/** PCA at every eval step; UMAP (umap-js) on request. No t-SNE: see the README's method section. */
+export const EMBEDDING_METHODS = ['pca', 'umap'] as const;
 export type EmbeddingMethod = (typeof EMBEDDING_METHODS)[number];
 
 /** One 2-D picture of the embedding subset's features at a step. */

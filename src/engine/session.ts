@@ -60,7 +60,7 @@ export interface SessionOptions {
    * `reason` goes into the run record's 'resumed' event.
    */
   resumeFrom?: { checkpoint: Checkpoint; reason: string };
-  /** Read the embedding subset's raw features at each eval step (for t-SNE/UMAP on demand). */
+  /** Hand the embedding subset's raw features (a tensor, left on the backend) to onPoint, for UMAP on demand. */
   keepFeatures?: boolean;
 }
 

@@ -64,7 +64,7 @@ export interface TrainerOptions {
   sweep?: SweepInfo;
   /** The embedding subset (shared by twins); absent: no feature views (embedSize 0). */
   embedSet?: EmbedSet;
-  /** Read the raw features of the embedding subset too (the worker's t-SNE/UMAP). */
+  /** Keep the embedding subset's raw features on the backend for the listener (the worker's UMAP). */
   keepFeatures?: boolean;
 }
 

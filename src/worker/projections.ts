@@ -1,21 +1,26 @@
 /**
  * UMAP on demand, in the worker: the raw features of every eval step of the current (or last)
- * session are kept here (capped), and a request runs umap-js on one step's features a few
- * epochs at a time, yielding between chunks so that training steps, progress messages and a
- * cancel get through. The result is an embedding frame with the PCA frame's predictions.
+ * session are kept here as tensors on the training backend (capped; the oldest go first), and
+ * read back only when a UMAP of that step is requested, so ordinary eval steps read nothing
+ * extra. umap-js then runs a few epochs at a time, yielding between chunks so that training
+ * steps, progress messages and a cancel get through. Its neighbour search (initializeFit) is
+ * one blocking call: a cancel lands after it. The result is an embedding frame with the PCA
+ * frame's predictions.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { UMAP } from 'umap-js';
+import { formatBytes } from '../data/bytes';
 import type { FrameResult } from '../engine/features/embedding';
 import type { EmbeddingFrame } from '../engine/runRecord';
 import { Rng } from '../util/rng';
 
-/** Bytes of features kept per session (the oldest steps are dropped past it). */
-const FEATURE_BUDGET_BYTES = 96e6;
+/** Bytes of backend memory for kept features (the oldest steps are dropped past it). */
+const FEATURE_BUDGET_BYTES = 64e6;
 const EPOCHS_PER_CHUNK = 10;
 
 interface Kept {
   step: number;
-  features: Float32Array;
+  features: tf.Tensor2D;
   pred: number[];
 }
 
@@ -35,8 +40,9 @@ export class Projections {
   private bytes = 0;
   private running: { cancelled: boolean } | null = null;
 
-  /** A new session: the previous session's features go. */
+  /** A new session (or a lost device): the previous session's features go. */
   reset(): void {
+    for (const list of this.kept.values()) for (const k of list) free(k.features);
     this.kept.clear();
     this.bytes = 0;
   }
@@ -46,12 +52,13 @@ export class Projections {
     const list = this.kept.get(runId) ?? [];
     list.push({ step: views.frame.step, features: views.features, pred: views.frame.pred });
     this.kept.set(runId, list);
-    this.bytes += views.features.byteLength;
+    this.bytes += bytesOf(views.features);
     while (this.bytes > FEATURE_BUDGET_BYTES) {
       const longest = [...this.kept.values()].sort((a, b) => b.length - a.length)[0];
       const dropped = longest?.shift();
       if (!dropped) break;
-      this.bytes -= dropped.features.byteLength;
+      this.bytes -= bytesOf(dropped.features);
+      free(dropped.features);
     }
   }
 
@@ -78,17 +85,22 @@ export class Projections {
         runId,
         step,
         outcome: 'failed',
-        message: `The features of step ${step} are not kept (only this session's eval steps, the most recent ${Math.round(FEATURE_BUDGET_BYTES / 1e6)} MB).`,
+        message: `The features of step ${step} are not kept (only this session's eval steps, the most recent ${formatBytes(FEATURE_BUDGET_BYTES)}).`,
       });
       return;
     }
     const me = { cancelled: false };
     this.running = me;
     try {
-      const n = entry.pred.length;
-      const dim = entry.features.length / n;
+      const [n, dim] = entry.features.shape;
+      // The one read of these features, on request only.
+      const flat = await entry.features.data();
+      if (me.cancelled) {
+        post({ type: 'projection', runId, step, outcome: 'cancelled' });
+        return;
+      }
       const rows = Array.from({ length: n }, (_, i) =>
-        Array.from(entry.features.subarray(i * dim, (i + 1) * dim)),
+        Array.from(flat.subarray(i * dim, (i + 1) * dim)),
       );
       const rng = new Rng(step + 1);
       const umap = new UMAP({
@@ -119,6 +131,17 @@ export class Projections {
     } finally {
       if (this.running === me) this.running = null;
     }
+  }
+}
+
+const bytesOf = (t: tf.Tensor) => t.size * 4;
+
+/** Disposed tensors (a lost device's) throw on dispose: nothing is left to free then. */
+function free(t: tf.Tensor): void {
+  try {
+    t.dispose();
+  } catch {
+    // gone with its backend
   }
 }
 

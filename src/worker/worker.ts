@@ -60,6 +60,8 @@ let forceWebGpu = false;
 
 async function init(preferred?: BackendName) {
   forceWebGpu = preferred === 'webgpu';
+  // Kept features live on the current backend.
+  projections.reset();
   try {
     backendInfo = await chooseBackend(skippedBackends(preferred), {
       allowSoftwareGpu: forceWebGpu,
@@ -84,6 +86,7 @@ async function init(preferred?: BackendName) {
 async function onDeviceLost(message: string) {
   if (deviceLost) return;
   deviceLost = true;
+  projections.reset();
   // The session's tensors lived on the lost device and a pending read may never resolve:
   // abandon it now, report its records with what they had, and let a new run start.
   const s = session;

@@ -19,8 +19,12 @@ export interface FrameResult {
   frame: EmbeddingFrame;
   classIntra: Array<number | null>;
   silhouette: number | null;
-  /** The raw features [N, D] (row-major), when asked for (the worker's t-SNE/UMAP). */
-  features?: Float32Array;
+  /**
+   * The raw features [N, D], when asked for (the worker's UMAP), left on the training backend:
+   * read only if a UMAP of this step is requested, so an eval step reads N × D fewer values.
+   * The receiver owns (and disposes) it.
+   */
+  features?: tf.Tensor2D;
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -33,6 +37,8 @@ export class FeatureViews {
   private readonly dim: number;
   private readonly keepFeatures: boolean;
   private prev: Float64Array | null = null;
+  /** This eval's features, kept out of the tidy until `unpack` hands them on. */
+  private pending: tf.Tensor2D | null = null;
 
   constructor(set: EmbedSet, model: Model, seed: number, keepFeatures = false) {
     this.set = set;
@@ -47,7 +53,7 @@ export class FeatureViews {
   /** Values this part adds to the packed read. */
   get length(): number {
     const n = this.set.size;
-    return this.k + 1 + 1 + 4 + 2 * n + n + (this.keepFeatures ? n * this.dim : 0);
+    return this.k + 1 + 1 + 4 + 2 * n + n;
   }
 
   /** Call inside tf.tidy: one flat tensor; updates the warm-start basis (no read). */
@@ -64,7 +70,11 @@ export class FeatureViews {
       tf.reshape(p.xy, [-1]),
       pred,
     ];
-    if (this.keepFeatures) parts.push(tf.reshape(h, [-1]));
+    if (this.keepFeatures) {
+      // A diverged eval never unpacks: free what the previous one left.
+      this.pending?.dispose();
+      this.pending = tf.keep(tf.clone(h));
+    }
     return tf.concat(parts.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
   }
 
@@ -82,7 +92,8 @@ export class FeatureViews {
     const ritz = take(4);
     const xyRaw = take(2 * n);
     const pred = Array.from(take(n), (x) => Math.round(x));
-    const features = this.keepFeatures ? take(n * this.dim).slice() : undefined;
+    const features = this.pending ?? undefined;
+    this.pending = null;
     const collapsed = !(totalVar >= COLLAPSED_VARIANCE * this.dim) || !xyRaw.every(Number.isFinite);
     let xy: Float64Array;
     let explained: number | null = null;
@@ -112,6 +123,8 @@ export class FeatureViews {
   }
 
   dispose(): void {
+    this.pending?.dispose();
+    this.pending = null;
     this.basis.dispose();
   }
 }

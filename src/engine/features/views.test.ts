@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../../test/synthetic';
 import { BatchSampler, EvalSet } from '../batches';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config';
+import { Rng } from '../rng';
 import { type EmbeddingFrame, runRecordSchema } from '../runRecord';
 import { TrainingSession } from '../session';
 import { Trainer } from '../trainer';
+import type { FrameResult } from './embedding';
 import { balancedSubset, EmbedSet } from './embedSet';
 import { addFrame, frameAt, maxFrames } from './frames';
 
@@ -115,6 +117,35 @@ describe('embedding frames', () => {
     expect(p.silhouette).toBeLessThanOrEqual(1);
   });
 
+  it('keepFeatures hands the raw features on as a tensor (no extra read), and nothing leaks', async () => {
+    const views: FrameResult[] = [];
+    const s = new TrainingSession({
+      runIds: ['a'],
+      names: ['A'],
+      config: base,
+      data,
+      environment: env,
+      keepFeatures: true,
+      yieldToHost: () => Promise.resolve(),
+      listener: { onPoint: (_id, _p, v) => void (v && views.push(v)) },
+    });
+    const before = tf.memory().numTensors;
+    await s.run();
+    const model = s.trainers[0]!.model;
+    expect(views.map((v) => v.frame.step)).toEqual([5, 10, 15]);
+    for (const v of views) expect(v.features!.shape).toEqual([120, model.featureDim]);
+    // The last step's kept features are the trained model's features of the subset.
+    const direct = tf.tidy(() =>
+      tf.concat(s.embedSet!.chunks.map((x) => model.features(x, false))),
+    );
+    const [kept, want] = [await views[2]!.features!.data(), await direct.data()];
+    for (let i = 0; i < want.length; i++) expect(kept[i]).toBeCloseTo(want[i]!, 4);
+    direct.dispose();
+    s.dispose();
+    for (const v of views) v.features!.dispose();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
+  });
+
   it('twins show the same images; each side has its own frames', async () => {
     const s = session(base, { method: 'vanilla' });
     const [a, b] = await s.run();
@@ -185,6 +216,46 @@ describe('frames in a record', () => {
     expect(frameAt(frames, 40)!.step).toBe(40);
     expect(frameAt(frames, 39)!.step).toBeLessThanOrEqual(39);
   });
+  it('a full-cap record (2,000 points, every frame the cap allows, UMAP frames) is under 10 MB of JSON', () => {
+    const rng = new Rng(3);
+    const r4 = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(4)));
+    // Realistic coordinates: a spread of a few units, as PCA and UMAP frames have.
+    const big = (step: number, method: 'pca' | 'umap'): EmbeddingFrame => ({
+      step,
+      method,
+      xy: Array.from({ length: 4000 }, () => r4((rng.next() * 2 - 1) * 12)),
+      pred: Array.from({ length: 2000 }, () => rng.int(10)),
+      explained: 0.4321,
+    });
+    let frames: EmbeddingFrame[] = [];
+    // A 50,000-step run evaluated every 50 steps, a UMAP asked for at every 25th eval step.
+    for (let e = 1; e <= 1000; e++) {
+      frames = addFrame(frames, big(e * 50, 'pca'));
+      if (e % 25 === 0) frames = addFrame(frames, big(e * 50, 'umap'));
+    }
+    expect(frames.length).toBeLessThanOrEqual(maxFrames(2000));
+    const points = Array.from({ length: 1000 }, (_, e) => ({
+      step: (e + 1) * 50,
+      testAcc: 0.8765,
+      testCE: 0.4321,
+      confusion: Array.from({ length: 10 }, () => Array.from({ length: 10 }, () => rng.int(200))),
+      classAcc: Array.from({ length: 10 }, () => rng.next()),
+      classIntra: Array.from({ length: 10 }, () => rng.next()),
+      silhouette: 0.1234,
+    }));
+    const record = {
+      version: 3,
+      points,
+      embedSubset: {
+        indices: Array.from({ length: 2000 }, (_, i) => i * 5),
+        labels: Array.from({ length: 2000 }, (_, i) => i % 10),
+      },
+      embeddings: frames,
+    };
+    const bytes = JSON.stringify(record).length;
+    expect(bytes).toBeLessThan(10e6);
+  });
+
   it('the cap keeps 2,000-point frames under the record budget', () => {
     expect(maxFrames(2000) * 2000 * 20).toBeLessThanOrEqual(8e6);
     expect(maxFrames(500)).toBeGreaterThan(maxFrames(2000));
