@@ -71,6 +71,8 @@ export type ToWorker =
   /** UMAP of one eval step's features of a run of the current or last session. */
   | { type: 'project'; runId: string; step: number }
   | { type: 'cancel-projection' }
+  /** A stored run's embedding-subset images from the loaded test split (same dataset and split). */
+  | { type: 'subset-images'; runIds: string[]; indices: number[] }
   /** Test hook: destroy the GPU device to exercise device-loss recovery. */
   | { type: 'simulate-device-loss' }
   /** Test hook: throw an uncaught error in the worker to exercise crash handling. */
@@ -105,6 +107,8 @@ export type FromWorker =
   | {
       type: 'embed-images';
       runIds: string[];
+      /** Asked for by 'subset-images' (stored runs), not the new session's. */
+      stored?: boolean;
       images: Uint8Array;
       height: number;
       width: number;

@@ -64,6 +64,8 @@ describe('run files of version 1', () => {
     const [r] = parseRunFile(v1Text);
     const again = parseRunFile(JSON.stringify(r));
     expect(again[0]).toEqual(r);
+    // It remembers it was a version-1 file (the feature views say "recorded before views").
+    expect(again[0]!.migratedFrom).toBe(1);
   });
 
   it('a damaged version-1 record is still refused with the field named', () => {

@@ -38,8 +38,8 @@ function fromVersion2(record: Json): Json {
 /** One version-1 or version-2 record as the current version; anything else is unchanged. */
 export function migrateRecord(record: unknown): unknown {
   if (!isObject(record)) return record;
-  if (record.version === 1) return fromVersion2(fromVersion1(record));
-  if (record.version === 2) return fromVersion2(record);
+  if (record.version === 1) return { ...fromVersion2(fromVersion1(record)), migratedFrom: 1 };
+  if (record.version === 2) return { ...fromVersion2(record), migratedFrom: 2 };
   return record;
 }
 

@@ -154,6 +154,8 @@ export const runRecordSchema = z.object({
   steps: z.number().int().min(0),
   points: z.array(pointSchema),
   events: z.array(eventSchema),
+  /** The schema version the record was written in, when it was migrated (1 or 2: no views). */
+  migratedFrom: z.number().int().optional(),
   /** Absent when the run recorded no embedding (embedSize 0, or a version-1/2 record). */
   embedSubset: embedSubsetSchema.optional(),
   embeddings: z.array(embeddingFrameSchema).optional(),

@@ -28,7 +28,10 @@ export interface ProjectionState {
 }
 
 export interface FeaturesState {
+  /** The current session's subset images. */
   images: SubsetImages | null;
+  /** Stored (finished, imported) runs' subset images, from the loaded test split, per run. */
+  stored: Record<string, SubsetImages>;
   /** Slider position; null follows the newest frame. */
   step: number | null;
   method: 'pca' | 'umap';
@@ -43,10 +46,16 @@ export interface FeaturesState {
   /** UMAP of `step` for each run in turn. */
   project(runIds: string[], step: number): void;
   cancelProjection(): void;
+  /** Ask the worker for stored runs' subset images (once per set of runs). */
+  requestImages(runIds: string[], indices: readonly number[]): void;
 }
+
+/** Image requests already sent (a reply may not come: then the panel shows labels only). */
+const asked = new Set<string>();
 
 export const useFeaturesStore = create<FeaturesState>()((set, get) => ({
   images: null,
+  stored: {},
   step: null,
   method: 'pca',
   runIds: null,
@@ -73,6 +82,11 @@ export const useFeaturesStore = create<FeaturesState>()((set, get) => ({
           },
     });
   },
+  requestImages(runIds, indices) {
+    const key = runIds.join();
+    if (asked.has(key)) return;
+    if (workerLink.send({ type: 'subset-images', runIds, indices: [...indices] })) asked.add(key);
+  },
   cancelProjection() {
     workerLink.send({ type: 'cancel-projection' });
     const p = get().projection;
@@ -90,8 +104,12 @@ export function onFeaturesMessage(msg: FeaturesMessage): EmbeddingFrame | null {
   const s = useFeaturesStore.getState();
   switch (msg.type) {
     case 'embed-images': {
-      const { type: _t, ...images } = msg;
-      useFeaturesStore.setState({ images, step: null });
+      const { type: _t, stored, ...images } = msg;
+      if (stored) {
+        const next = { ...s.stored };
+        for (const id of images.runIds) next[id] = images;
+        useFeaturesStore.setState({ stored: next });
+      } else useFeaturesStore.setState({ images, step: null });
       return null;
     }
     case 'projection-progress':

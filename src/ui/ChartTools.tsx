@@ -2,7 +2,7 @@
 import { type RefObject, useState } from 'react';
 import { downloadBlob, downloadText } from '../state/download';
 import { type CsvLine, chartsCsv, fileSlug } from './chartCsv';
-import { chartSvg, type LegendEntry, svgToPng } from './chartExport';
+import { type ChartImage, chartSvg, type LegendEntry, svgToPng } from './chartExport';
 
 export function ChartTools(props: {
   figure: RefObject<HTMLElement | null>;
@@ -14,6 +14,34 @@ export function ChartTools(props: {
   onTable: (on: boolean) => void;
 }) {
   const { figure, title, metric, legend, csvLines, table, onTable } = props;
+  const image = () => {
+    if (!figure.current) throw new Error('the chart is not on the page');
+    return chartSvg(figure.current, title, legend());
+  };
+  return (
+    <ExportTools
+      title={title}
+      svg={image}
+      csv={() => chartsCsv([{ metric, lines: csvLines() }])}
+      table={table}
+      onTable={onTable}
+    />
+  );
+}
+
+/**
+ * The same buttons for any view: `svg` builds the image (the PNG is drawn from it), `csv`
+ * the values shown. Button names say what they do, not which chart (the group says that):
+ * e2e tests find "Train" by substring, and "Download PNG of Train cross-entropy" would match.
+ */
+export function ExportTools(props: {
+  title: string;
+  svg: () => ChartImage;
+  csv: () => string;
+  table: boolean;
+  onTable: (on: boolean) => void;
+}) {
+  const { title, svg, csv, table, onTable } = props;
   const [error, setError] = useState<string | null>(null);
   const slug = fileSlug(title);
   const run = (f: () => Promise<void> | void) => async () => {
@@ -24,31 +52,23 @@ export function ChartTools(props: {
       setError((e as Error).message);
     }
   };
-  const image = () => {
-    if (!figure.current) throw new Error('the chart is not on the page');
-    return chartSvg(figure.current, title, legend());
-  };
-  // Button names say what they do, not which chart (the group says that): e2e tests find
-  // "Train" by substring, and "Download PNG of Train cross-entropy" would match.
   return (
     <fieldset className="chart-tools" aria-label={`${title} chart tools`}>
       <Tool
         label="Download PNG"
         text="PNG"
-        onClick={run(async () => downloadBlob(`${slug}.png`, await svgToPng(image())))}
+        onClick={run(async () => downloadBlob(`${slug}.png`, await svgToPng(svg())))}
       />
       <Tool
         label="Download SVG"
         text="SVG"
-        onClick={run(() => downloadText(`${slug}.svg`, image().svg, 'image/svg+xml'))}
+        onClick={run(() => downloadText(`${slug}.svg`, svg().svg, 'image/svg+xml'))}
       />
       <Tool
         label="Download CSV"
         text="CSV"
         hint="the drawn values, with run names and steps"
-        onClick={run(() =>
-          downloadText(`${slug}.csv`, chartsCsv([{ metric, lines: csvLines() }]), 'text/csv'),
-        )}
+        onClick={run(() => downloadText(`${slug}.csv`, csv(), 'text/csv'))}
       />
       <Tool label="Show as table" text="Table" pressed={table} onClick={() => onTable(!table)} />
       {error ? (

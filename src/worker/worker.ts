@@ -8,6 +8,7 @@ import type { DatasetSplits } from '../data/dataset';
 import { isDatasetError } from '../data/errors';
 import { datasetSamples, parseDatasetFiles } from '../data/parse';
 import { ConfigError } from '../engine/config';
+import { gatherImages } from '../engine/features/embedSet';
 import { clearMatchingCache } from '../engine/matching';
 import { ModelError } from '../engine/models';
 import { defaultYield, TrainingSession } from '../engine/session';
@@ -253,6 +254,17 @@ async function start(request: StartRequest) {
   }
 }
 
+/** A stored run's subset images; the page asks only when the loaded data is the run's. */
+function postSubsetImages(runIds: string[], indices: number[]) {
+  const test = dataset?.test;
+  if (!test || indices.some((i) => !(i >= 0 && i < test.count))) return;
+  const images = gatherImages(test, indices);
+  const { height, width, channels } = test;
+  post({ type: 'embed-images', runIds, stored: true, images, height, width, channels }, [
+    images.buffer,
+  ]);
+}
+
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.type) {
@@ -289,6 +301,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'cancel-projection':
       projections.cancel();
+      break;
+    case 'subset-images':
+      postSubsetImages(msg.runIds, msg.indices);
       break;
     case 'simulate-device-loss':
       if (!destroyDevice()) postError('internal', 'Not on WebGPU: there is no device to lose.');

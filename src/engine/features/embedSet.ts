@@ -39,6 +39,17 @@ export function balancedSubset(
   return Int32Array.from(out).sort();
 }
 
+/** The images of `test` at `indices`, uint8 NHWC in that order (a stored run's subset too). */
+export function gatherImages(test: ImageSet, indices: ArrayLike<number>): Uint8Array {
+  const px = test.height * test.width * test.channels;
+  const out = new Uint8Array(indices.length * px);
+  for (let b = 0; b < indices.length; b++) {
+    const i = indices[b]!;
+    out.set(test.images.subarray(i * px, (i + 1) * px), b * px);
+  }
+  return out;
+}
+
 export class EmbedSet {
   readonly indices: Int32Array;
   readonly labels: Uint8Array;
@@ -62,12 +73,7 @@ export class EmbedSet {
 
   /** The subset's images, uint8 NHWC, for the hover readout and the mistakes gallery. */
   images(): Uint8Array {
-    const px = this.test.height * this.test.width * this.test.channels;
-    const out = new Uint8Array(this.size * px);
-    this.indices.forEach((i, b) => {
-      out.set(this.test.images.subarray(i * px, (i + 1) * px), b * px);
-    });
-    return out;
+    return gatherImages(this.test, this.indices);
   }
 
   dispose(): void {

@@ -3,24 +3,62 @@
  * intra-class distance, and the mistakes, for one run or a twin pair side by side, at the step
  * the slider picks. Everything is computed in the worker; this only picks and draws.
  */
+import { useEffect } from 'react';
 import { DATASETS } from '../../data/registry';
 import type { EmbeddingFrame, RunRecord } from '../../engine/runRecord';
-import { useFeaturesStore } from '../../state/featuresStore';
+import { useDatasetStore } from '../../state/datasetStore';
+import { type SubsetImages, useFeaturesStore } from '../../state/featuresStore';
 import { useLibraryStore } from '../../state/runsLibrary';
 import { useTrainingStore } from '../../state/trainingStore';
-import { classLabel } from '../labels';
-import { ClassBars } from './ClassBars';
-import { ConfusionMatrix } from './ConfusionMatrix';
-import { classDiff, frameFor, frameSteps, pointAt } from './featureData';
-import { MistakesGallery } from './MistakesGallery';
-import { CLASS_COLORS, ScatterCanvas } from './ScatterCanvas';
+import { frameFor, frameSteps } from './featureData';
+import { classNamesOf, Legend, RunViews, TwinDiff } from './RunViews';
+import './features.css';
 
 const EMPTY: EmbeddingFrame[] = [];
 
-/** Class names as the legend shows them (KMNIST: hiragana with romaji). */
-function classNamesOf(dataset: RunRecord['config']['dataset']): string[] {
-  const { classNames, classRomaji } = DATASETS[dataset];
-  return classNames.map((_, k) => classLabel(classNames, classRomaji, k));
+/** Why a run without an embedding has none. */
+function noEmbeddingReason(r: RunRecord | undefined): string {
+  if (!r) return '';
+  if (r.migratedFrom !== undefined && r.migratedFrom < 3)
+    return `: this run was recorded (version-${r.migratedFrom} file) before the app had feature views.`;
+  if (r.config.embedSize === 0) return ': this run had the feature views off (embedding subset 0).';
+  return ' yet.';
+}
+
+/**
+ * A stored run's subset images come from the loaded test split when it is the run's (same
+ * dataset, split and size: the record keeps only the indices). Otherwise, why not.
+ */
+function useStoredImages(records: readonly RunRecord[]): {
+  of: (r: RunRecord) => SubsetImages | null;
+  note: (r: RunRecord) => string;
+} {
+  const session = useFeaturesStore((s) => s.images);
+  const stored = useFeaturesStore((s) => s.stored);
+  const request = useFeaturesStore((s) => s.requestImages);
+  const loaded = useDatasetStore((s) => s.loaded);
+  const matches = (r: RunRecord) =>
+    loaded !== null &&
+    loaded.id === r.config.dataset &&
+    loaded.split === r.data.split &&
+    loaded.testSize === r.data.testSize;
+  const of = (r: RunRecord) => (session?.runIds.includes(r.id) ? session : (stored[r.id] ?? null));
+  const wanted = records.filter((r) => r.embedSubset && !of(r) && matches(r));
+  const key = wanted.map((r) => r.id).join();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by the runs still wanting images
+  useEffect(() => {
+    // Twins share one subset: one request for the pair.
+    if (wanted.length)
+      request(
+        wanted.map((r) => r.id),
+        wanted[0]!.embedSubset!.indices,
+      );
+  }, [key, request]);
+  const note = (r: RunRecord) =>
+    matches(r)
+      ? 'the images are on their way from the loaded test split'
+      : `load ${DATASETS[r.config.dataset].name}${r.data.split === 'carved' ? ' (carved split)' : ''} to see the images; the record keeps only their test-split indices`;
+  return { of, note };
 }
 
 function useShownRecords(): RunRecord[] {
@@ -81,7 +119,7 @@ export function FeaturesPanel() {
   const method = useFeaturesStore((s) => s.method);
   const setStep = useFeaturesStore((s) => s.setStep);
   const setMethod = useFeaturesStore((s) => s.setMethod);
-  const images = useFeaturesStore((s) => s.images);
+  const images = useStoredImages(records);
   const projection = useFeaturesStore((s) => s.projection);
   const umap = useFeaturesStore((s) => s.umap);
   const project = useFeaturesStore((s) => s.project);
@@ -110,10 +148,7 @@ export function FeaturesPanel() {
         <p className="muted">Train a run (or choose one) to see its features.</p>
       ) : !hasEmbedding ? (
         <p className="muted" role="status">
-          No embedding recorded
-          {records[0]?.config.embedSize === 0
-            ? ' (this run had the feature views off: embedding subset 0).'
-            : ' yet.'}
+          No embedding recorded{noEmbeddingReason(records[0])}
         </p>
       ) : (
         <>
@@ -197,7 +232,8 @@ export function FeaturesPanel() {
                 record={r}
                 step={at}
                 frame={frameFor(r, at, shownMethod, umapFrames(r))}
-                images={images?.runIds.includes(r.id) ? images : null}
+                images={images.of(r)}
+                imagesNote={images.note(r)}
               />
             ))}
           </div>
@@ -205,115 +241,5 @@ export function FeaturesPanel() {
         </>
       )}
     </section>
-  );
-}
-
-function Legend({ classNames }: { classNames: readonly string[] }) {
-  return (
-    <ul className="features-legend" aria-label="Classes">
-      {classNames.map((n, k) => (
-        <li key={n}>
-          <span className="swatch" style={{ background: CLASS_COLORS[k % CLASS_COLORS.length] }} />
-          {n}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function RunViews({
-  record,
-  step,
-  frame,
-  images,
-}: {
-  record: RunRecord;
-  step: number;
-  frame: EmbeddingFrame | null;
-  images: ReturnType<typeof useFeaturesStore.getState>['images'];
-}) {
-  const classNames = classNamesOf(record.config.dataset);
-  const labels = record.embedSubset?.labels ?? [];
-  const point = pointAt(record, step);
-  const side = record.twin ? `${record.twin.side}: ` : '';
-  const diverged = record.status === 'diverged' && frame && frame.step < step;
-  return (
-    <div className="features-side" data-run={record.id}>
-      <h3>
-        {side}
-        {record.name}
-      </h3>
-      {frame ? (
-        <ScatterCanvas
-          frame={frame}
-          labels={labels}
-          classNames={classNames}
-          images={images}
-          label={`${side}${frame.method.toUpperCase()} of the features at step ${frame.step}`}
-        />
-      ) : (
-        <p className="muted">No embedding recorded at this step.</p>
-      )}
-      {frame ? (
-        <p className="muted features-caption">
-          {frame.method === 'pca'
-            ? `PCA, step ${frame.step}${frame.explained !== undefined ? `: the two axes show ${(frame.explained * 100).toFixed(0)}% of the feature variance` : ''}`
-            : `UMAP, step ${frame.step}`}
-          {diverged ? ' (the run diverged: its last frame)' : ''}
-        </p>
-      ) : null}
-      {point?.confusion ? (
-        <>
-          <h4>Confusion matrix (eval subset, step {point.step})</h4>
-          <ConfusionMatrix
-            confusion={point.confusion}
-            classNames={classNames}
-            label={`${side}confusion matrix`}
-          />
-          <h4>Per-class accuracy (total {((point.testAcc ?? 0) * 100).toFixed(1)}%)</h4>
-          <ClassBars
-            values={point.classAcc ?? []}
-            classNames={classNames}
-            label={`${side}per-class accuracy`}
-          />
-          <h4>
-            Per-class intra-class distance
-            {point.silhouette != null ? ` · silhouette ${point.silhouette.toFixed(3)}` : ''}
-          </h4>
-          <ClassBars
-            values={point.classIntra ?? []}
-            classNames={classNames}
-            label={`${side}per-class intra-class distance`}
-            max={Math.max(1, ...(point.classIntra ?? []).map((v) => v ?? 0))}
-            format={(v) => v.toFixed(3)}
-          />
-        </>
-      ) : null}
-      {frame ? (
-        <details className="features-mistakes">
-          <summary>Mistakes at step {frame.step}</summary>
-          <MistakesGallery frame={frame} labels={labels} classNames={classNames} images={images} />
-        </details>
-      ) : null}
-    </div>
-  );
-}
-
-function TwinDiff({ a, b, step }: { a: RunRecord; b: RunRecord; step: number }) {
-  const pa = pointAt(a, step);
-  const pb = pointAt(b, step);
-  const diff = classDiff(pa?.classAcc, pb?.classAcc);
-  if (!diff.length) return null;
-  return (
-    <div className="features-diff">
-      <h4>Per-class accuracy, B − A (step {pb?.step})</h4>
-      <ClassBars
-        values={diff}
-        classNames={classNamesOf(a.config.dataset)}
-        label="per-class accuracy B minus A"
-        signed
-        format={(v) => `${(v * 100).toFixed(1)} pt`}
-      />
-    </div>
   );
 }

@@ -9,18 +9,21 @@ export function MistakesGallery({
   labels,
   classNames,
   images,
+  imagesNote,
 }: {
   frame: EmbeddingFrame;
   labels: readonly number[];
   classNames: readonly string[];
   images: SubsetImages | null;
+  /** Why there are no images, shown in their place. */
+  imagesNote: string;
 }) {
   const { groups, total } = mistakesByClass(labels, frame, classNames.length);
   return (
     <div className="mistakes" data-mistakes={total}>
       <p className="muted">
         {total} of {labels.length} subset images wrong at step {frame.step}
-        {images ? '' : ' (images shown for the runs of this page session only)'}
+        {images ? '' : ` (labels only: ${imagesNote})`}
       </p>
       {groups.map((g, k) =>
         g.length ? (
