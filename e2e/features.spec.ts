@@ -3,12 +3,41 @@
  * a twin pair (vanilla vs ITRA-c) shows two scatters that get a frame at every eval step
  * (point counts read from the canvases' data attribute, not pixels), confusion matrices whose
  * cells sum to the eval subset, a step slider that changes the frame, UMAP in the worker with
- * its progress and a cancel, and an imported version-1 record says "no embedding recorded".
+ * its progress and a cancel, the views' downloads, table and keyboard readout, axe on the
+ * panel; an imported version-1 record says it predates the views; an imported run gets its
+ * images once its dataset is loaded.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { hasKmnist, REPO_ROOT } from '../test/shared';
+import { axeProblems } from './axe';
 import { exportAll, ready } from './helpers';
+
+/** A screenshot of the page region that holds all of `views` (both twin sides). */
+async function shot(page: Page, views: Locator, path: string) {
+  const boxes = await views.evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY];
+    }),
+  );
+  const x = Math.min(...boxes.map((b) => b[0]!)) - 8;
+  const y = Math.min(...boxes.map((b) => b[1]!)) - 8;
+  const clip = {
+    x: Math.max(0, x),
+    y: Math.max(0, y),
+    width: Math.max(...boxes.map((b) => b[2]!)) - x + 16,
+    height: Math.max(...boxes.map((b) => b[3]!)) - y + 16,
+  };
+  // The sticky status bar would cover the bottom of a full-page clip.
+  await page.screenshot({
+    path,
+    clip,
+    fullPage: true,
+    style: '[aria-label="Status bar"] { visibility: hidden; }',
+  });
+}
 
 test.skip(
   !hasKmnist,
@@ -54,8 +83,49 @@ test('twin features: scatters per eval step, confusion, slider, UMAP with progre
     .evaluateAll((tds) => tds.reduce((a, td) => a + Number(td.textContent || 0), 0));
   expect(cells).toBe(100);
   await expect(panel.getByRole('list', { name: 'per-class accuracy B minus A' })).toBeVisible();
-  await panel.getByText('Mistakes at step 9').first().click();
+  for (const s of await panel.getByText('Mistakes at step 9').all()) await s.click();
   await page.screenshot({ path: 'e2e/screenshots/features-twin-pca.png', fullPage: true });
+  // Each view at the last step, vanilla (A) beside ITRA-c (B).
+  await shot(
+    page,
+    panel.getByRole('figure', { name: /PCA step 9/ }),
+    'e2e/screenshots/features-scatter.png',
+  );
+  await shot(
+    page,
+    panel.getByRole('figure', { name: /Confusion matrix step 9/ }),
+    'e2e/screenshots/features-confusion.png',
+  );
+  await shot(page, panel.locator('.features-mistakes'), 'e2e/screenshots/features-mistakes.png');
+
+  // Keyboard: focusing a scatter shows a point's readout; the arrow keys move it.
+  const first = scatters.first();
+  await first.focus();
+  await expect(first).toHaveAttribute('data-hover', '0');
+  await expect(panel.getByTestId('scatter-tip')).toContainText(/true: .*predicted: /s);
+  for (const key of ['ArrowRight', 'ArrowLeft', 'ArrowDown']) {
+    if ((await first.getAttribute('data-hover')) !== '0') break;
+    await page.keyboard.press(key);
+  }
+  await expect(first).not.toHaveAttribute('data-hover', '0');
+  await page.keyboard.press('Escape');
+  await expect(panel.getByTestId('scatter-tip')).toHaveCount(0);
+
+  // The confusion matrix as CSV (rows = true class) and as a table; axe on the panel.
+  const confusionA = panel.getByRole('figure', { name: /^A: Confusion matrix step 9/ });
+  const [csvFile] = await Promise.all([
+    page.waitForEvent('download'),
+    confusionA.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  const csvPath = test.info().outputPath('confusion.csv');
+  await csvFile.saveAs(csvPath);
+  const rows = readFileSync(csvPath, 'utf8').trim().split('\n').slice(1);
+  expect(rows).toHaveLength(10);
+  const sum = rows.flatMap((r) => r.split(',').slice(3).map(Number)).reduce((a, b) => a + b, 0);
+  expect(sum).toBe(100);
+  await confusionA.getByRole('button', { name: 'Show as table' }).click();
+  await expect(confusionA.getByRole('region', { name: /as a table/ })).toBeVisible();
+  expect(await axeProblems(page, '.features-panel')).toEqual([]);
 
   // The step slider scrubs back to the first frame.
   const slider = panel.getByRole('slider', { name: 'Feature step' });
@@ -130,5 +200,26 @@ test('an imported version-1 record: no embedding recorded', async ({ page }) => 
   const choice = panel.getByRole('combobox', { name: 'Runs' });
   const value = await choice.locator('option').nth(1).getAttribute('value');
   await choice.selectOption(value!);
-  await expect(panel.getByRole('status')).toContainText('No embedding recorded');
+  await expect(panel.getByRole('status')).toContainText(
+    'No embedding recorded: this run was recorded (version-1 file) before the app had feature views.',
+  );
+});
+
+test('an imported run shows its images once its dataset is loaded (labels only before)', async ({
+  page,
+}) => {
+  await ready(page, URL);
+  // A CLI record (test/fixtures: KMNIST carved, 40 subset images); the app has no dataset yet.
+  await page
+    .getByLabel('Import…')
+    .setInputFiles(resolve(REPO_ROOT, 'test/fixtures/run-v3-kmnist-carved.json'));
+  const panel = page.getByRole('region', { name: 'Features' });
+  const choice = panel.getByRole('combobox', { name: 'Runs' });
+  await choice.selectOption({ label: 'kmnist tiny vanilla' });
+  await panel.getByText('Mistakes at step 4').click();
+  await expect(panel.locator('.mistakes')).toContainText('labels only: load Kuzushiji-MNIST');
+  await page.getByRole('button', { name: 'Download KMNIST' }).click();
+  await page.getByRole('button', { name: 'Load files' }).click();
+  await expect(panel.locator('.mistakes canvas.thumb').first()).toBeVisible({ timeout: 60_000 });
+  await expect(panel.locator('.mistakes')).not.toContainText('labels only');
 });

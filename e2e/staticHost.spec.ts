@@ -26,6 +26,23 @@ test('static host: service worker restores isolation, wasm trains threaded, shel
   page,
   context,
 }) => {
+  // The built page names its manifest, and the manifest's icons and the favicon load.
+  const html = await (await fetch(`${host.origin}/`)).text();
+  const href = html.match(/<link rel="manifest" href="([^"]+)"/)?.[1];
+  expect(href, 'index.html has <link rel="manifest">').toBeTruthy();
+  const manifest = await (await fetch(new URL(href!, `${host.origin}/`))).json();
+  expect(manifest.icons.length).toBeGreaterThanOrEqual(2);
+  const icons = [
+    ...manifest.icons.map((i: { src: string }) => i.src),
+    ...[...html.matchAll(/<link rel="(?:icon|apple-touch-icon)" href="([^"]+)"/g)].map((m) => m[1]),
+  ];
+  for (const src of icons) {
+    const r = await fetch(new URL(src, `${host.origin}/`));
+    expect(r.status, src).toBe(200);
+    expect(r.headers.get('content-type'), src).toMatch(/^image\//);
+    expect((await r.arrayBuffer()).byteLength, src).toBeGreaterThan(100);
+  }
+
   const url = `${host.origin}/?backend=wasm&dataset=kmnist&model=tiny&batchSize=16&evalEvery=4&evalSize=100&warmup=0&method=vanilla`;
   let loads = 0;
   page.on('load', () => loads++);

@@ -196,3 +196,23 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
     ),
   ).toHaveProperty('size', 1);
 });
+
+test('axe: the fresh page (no dataset, no runs), the sweep panel, twin mode, "More settings" open', async ({
+  page,
+}) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.getByLabel('Status bar').locator('[data-stat="backend"]')).toContainText(
+    'wasm',
+    { timeout: 60_000 },
+  );
+  expect(await axeProblems(page)).toEqual([]);
+  await expect(page.getByRole('region', { name: 'Sweep', exact: true })).toBeVisible();
+  expect(await axeProblems(page, 'section.sweep')).toEqual([]);
+  await page.getByLabel('Twin (A/B)').check();
+  await page.getByText('More settings').click();
+  await expect(page.locator('details:has(> summary:text("More settings"))')).toHaveAttribute(
+    'open',
+    '',
+  );
+  expect(await axeProblems(page)).toEqual([]);
+});
