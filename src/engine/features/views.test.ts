@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../../test/synthetic';
+import { Rng } from '../../util/rng';
 import { BatchSampler, EvalSet } from '../batches';
 import { DEFAULT_CONFIG, type TrainConfig } from '../config';
-import { Rng } from '../rng';
 import { type EmbeddingFrame, runRecordSchema } from '../runRecord';
 import { TrainingSession } from '../session';
 import { Trainer } from '../trainer';
