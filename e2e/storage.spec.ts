@@ -241,6 +241,36 @@ test('a planted version-1 record loads migrated; a damaged one is listed, not re
   await expect(page.getByRole('alert').filter({ hasText: 'could not be read' })).toHaveCount(0);
 });
 
+test('a render that throws shows what broke, with Reload and an Export all runs that works', async ({
+  page,
+}) => {
+  // A fault in rendering: formatting one accuracy (77.7%) throws, as a bad record's field would.
+  await page.addInitScript(() => {
+    const toFixed = Number.prototype.toFixed;
+    Number.prototype.toFixed = function (this: number, digits?: number) {
+      if (Math.abs(this - 77.7) < 1e-6) throw new Error('formatting 77.7 failed (injected)');
+      return toFixed.call(this, digits);
+    };
+  });
+  await open(page);
+  await importFile(page, writeJson('kept.json', makeRun('kept-1', 'kept run', 2)));
+  await expect.poll(() => dbText(page)).toContain('kept run');
+  const poison = makeRun('poison-1', 'poison run', 1);
+  poison.points[0].testAcc = 0.777;
+  await importFile(page, writeJson('poison.json', poison));
+  const crash = page.getByRole('alert').filter({ hasText: 'Something broke' });
+  await expect(crash).toContainText('formatting 77.7 failed (injected)');
+  await expect(crash.getByRole('button', { name: 'Reload' })).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    crash.getByRole('button', { name: 'Export all runs' }).click(),
+  ]);
+  const file = test.info().outputPath('rescued.json');
+  await download.saveAs(file);
+  const names = JSON.parse(readFileSync(file, 'utf8')).runs.map((r: RunRecord) => r.name);
+  expect(names.sort()).toEqual(['kept run', 'poison run']);
+});
+
 test('imports: over 100 MB refused before reading; a run exported while training is not shown as running', async ({
   page,
 }) => {
