@@ -5,7 +5,7 @@
  * tf.layers peer (bench/engineBench.ts). Typed with the DOM lib only, so that tsconfig.node.json
  * (which includes bench/) checks it without the WebWorker lib.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../src/data/dataset';
 import { parseDatasetFiles } from '../src/data/parse';
 import { defaultYield } from '../src/engine/session';

@@ -6,7 +6,8 @@
  * batch built on the CPU and uploaded, one `trainStep`, one yield to the host), and the only
  * awaited read is `trainer.flush()` at the two ends of a timed window.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { DatasetSplits } from '../src/data/dataset';
 import { type Batch, BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
 import { DEFAULT_CONFIG, type TrainConfig, validateConfig } from '../src/engine/config';
@@ -124,7 +125,7 @@ export function engineRunner(
     config,
     data,
     evalSet,
-    environment: { ...environment, tfjsVersion: tf.version.tfjs },
+    environment: { ...environment, tfjsVersion: tf.version_core },
   });
   const sampler = new BatchSampler(
     data.train,
@@ -183,23 +184,23 @@ export function engineRunner(
 }
 
 /** The same architecture with tf.layers: conv-relu-pool ×2, flatten, dense-relu, dense. */
-export function layersModel(model: BenchModel, numClasses: number): tf.Sequential {
+export function layersModel(model: BenchModel, numClasses: number): tfl.Sequential {
   const [c1, c2, d] = ARCH[model];
-  const m = tf.sequential({
+  const m = tfl.sequential({
     layers: [
-      tf.layers.conv2d({
+      tfl.layers.conv2d({
         inputShape: [28, 28, 1],
         filters: c1,
         kernelSize: 3,
         padding: 'same',
         activation: 'relu',
       }),
-      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-      tf.layers.conv2d({ filters: c2, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: d, activation: 'relu' }),
-      tf.layers.dense({ units: numClasses, activation: 'softmax' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tfl.layers.conv2d({ filters: c2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: d, activation: 'relu' }),
+      tfl.layers.dense({ units: numClasses, activation: 'softmax' }),
     ],
   });
   // The engine's optimizer: SGD with momentum 0.9, lr 0.01.
@@ -395,7 +396,7 @@ export async function tensorGrowth(
     names: ['bench growth'],
     config,
     data,
-    environment: { ...environment, tfjsVersion: tf.version.tfjs },
+    environment: { ...environment, tfjsVersion: tf.version_core },
     yieldToHost,
     listener: { onPoint: (_id: string, p: Point) => samples.push(memorySample(p.step)) },
   });

@@ -4,7 +4,7 @@
  * unpatched engine in the same interleaved rounds. A change that pays is then proposed for
  * src/engine with these numbers (bench/PERFORMANCE.md).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GuardedOptimizer } from '../src/engine/optimizer';
 import type { Trainer } from '../src/engine/trainer';
 

@@ -6,7 +6,7 @@
  *   npx tsx bench/wasmStep.ts --quick    # skips cpu small
  *   npx tsx bench/wasmStep.ts --steps 30 # timed wasm steps (default 20)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type NodeBackendName, setupNodeBackend } from '../src/engine/nodeBackend';
 
 const BATCH = 64;

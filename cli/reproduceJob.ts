@@ -5,7 +5,7 @@
  * and is run again from the start next time.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetId, DatasetSplits } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
@@ -54,7 +54,7 @@ async function runOne(req: JobRequest): Promise<void> {
     names: [req.name],
     config: run.config,
     data,
-    environment: { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version.tfjs },
+    environment: { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version_core },
     sweeps: [{ id: req.sweepId, coords: run.coords }],
     yieldToHost: () => new Promise((r) => setImmediate(r)),
   });

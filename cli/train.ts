@@ -9,7 +9,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { cacheDir } from '../server/cache';
 import { formatBytes } from '../src/data/bytes';
 import type { DatasetId } from '../src/data/dataset';
@@ -324,7 +324,7 @@ const session = (() => {
         backend,
         ...(adapter ? { adapter } : {}),
         runtime: `node ${process.version}`,
-        tfjsVersion: tf.version.tfjs,
+        tfjsVersion: tf.version_core,
       },
       // setImmediate lets Ctrl-C and stderr writes through between steps.
       yieldToHost: () => new Promise((r) => setImmediate(r)),

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type BackendCheck,
@@ -101,7 +101,7 @@ describe.skipIf(gpu.error !== null)(`the engine on Node WebGPU (${gpu.adapter})`
         names: [backend],
         config,
         data,
-        environment: { backend, runtime: 'node', tfjsVersion: tf.version.tfjs },
+        environment: { backend, runtime: 'node', tfjsVersion: tf.version_core },
         yieldToHost: () => Promise.resolve(),
       });
       const [record] = await s.run();

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSplits } from '../src/data/dataset';
 import { readDatasetDir } from '../src/data/nodeFiles';
@@ -111,7 +111,7 @@ function exportFolder(cfg: TrainConfig | PytorchExportInput, name: string): stri
 
 /** The engine's first step on this backend: loss, batch, weights before and after. */
 async function engineFirstStep(cfg: TrainConfig, data: DatasetSplits): Promise<FirstStep> {
-  const env = { backend: tf.getBackend(), runtime: 'test', tfjsVersion: tf.version.tfjs };
+  const env = { backend: tf.getBackend(), runtime: 'test', tfjsVersion: tf.version_core };
   const sampler = new BatchSampler(data.train, 10, cfg.batchSize, cfg.batchSize2, cfg.seed, {
     augment: cfg.augment ? { padding: cfg.cropPadding, flip: cfg.flip } : null,
     labelNoise: cfg.labelNoise,
@@ -208,7 +208,7 @@ async function engineRun(
   data: DatasetSplits,
   patches: Record<number, Parameters<TrainingSession['patch']>[0]> = {},
 ): Promise<RunRecord> {
-  const env = { backend: tf.getBackend(), runtime: 'test', tfjsVersion: tf.version.tfjs };
+  const env = { backend: tf.getBackend(), runtime: 'test', tfjsVersion: tf.version_core };
   const session: TrainingSession = new TrainingSession({
     runIds: ['e'],
     names: ['engine'],

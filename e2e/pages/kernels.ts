@@ -4,8 +4,10 @@
  * a CPU reference computed in the same page. Results go to `window.kernelCheck` for the spec.
  * Node runs the same checks on Dawn's WebGPU (test/nodeWebGpu.test.ts).
  */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { channelSum } from '../../src/engine/kernels/channelSum';
 import { DIRECT_CONV2D } from '../../src/engine/kernels/directConv';
@@ -117,7 +119,7 @@ async function wholeModel(): Promise<Record<string, number[]>> {
   const labels1 = Int32Array.from({ length: 12 }, (_, i) => i % 4);
   const labels2 = Int32Array.from({ length: 10 }, (_, i) => (i + 1) % 4);
   const oneHot = (l: Int32Array) =>
-    tf.tidy(() => tf.oneHot(tf.tensor1d(l, 'int32'), 10).toFloat() as tf.Tensor2D);
+    tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(l, 'int32'), 10), 'float32') as tf.Tensor2D);
   const batch = {
     x1: images(12),
     y1: oneHot(labels1),

@@ -2,7 +2,7 @@
  * Augmentation: exact crops and flips, seeded draws, the same images for both twin sides, and
  * test images left alone.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
 import type { ImageSet } from '../data/dataset';
@@ -141,7 +141,7 @@ describe('augmented batches', () => {
       config: cfg,
       twinB: { method: 'vanilla' },
       data,
-      environment: { backend: 'wasm', runtime: 'test', tfjsVersion: tf.version.tfjs },
+      environment: { backend: 'wasm', runtime: 'test', tfjsVersion: tf.version_core },
       yieldToHost: () => Promise.resolve(),
     });
     const [a, b] = await session.run();

@@ -1,5 +1,5 @@
 /** Batches: S2 is drawn at every step but uploaded only when read; one-hot labels on the CPU. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
 import { BatchSampler, disposeBatch } from './batches';

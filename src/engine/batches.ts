@@ -6,7 +6,7 @@
  * S2 is drawn at every step (so the streams do not depend on the method) but uploaded only
  * when something reads it: a vanilla step between evals never does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../data/dataset';
 import { Rng } from '../util/rng';
 import {

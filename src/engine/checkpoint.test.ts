@@ -6,7 +6,7 @@
  * a stop between eval steps). Also: the file form round-trips bit for bit, and damaged or
  * mismatched checkpoints are refused with a message.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
 import { type Checkpoint, CheckpointError, resumeSetup } from './checkpoint';
@@ -17,7 +17,7 @@ import { TrainingSession } from './session';
 
 // 120 images in batches of 16: each stream starts a new epoch every 7 steps.
 const data = syntheticDataset(120, 100);
-const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version.tfjs };
+const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version_core };
 const base: TrainConfig = {
   ...DEFAULT_CONFIG,
   dataset: 'kmnist',

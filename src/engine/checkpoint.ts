@@ -12,7 +12,7 @@
  * (which already wait for the GPU) and on pause and stop: ordinary steps read nothing. The
  * concatenation is queued before any later update, so training can go on during the read.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../data/dataset';
 import type { SamplerState } from './batches';
 import type { TrainConfig } from './config';

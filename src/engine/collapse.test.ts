@@ -12,7 +12,7 @@
  * change moved it), so the test asserts the property the spec states, no collapse pressure:
  * σ stays orders of magnitude above the floor and no 'collapsed' event.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS_DIR, hasKmnist, SKIP_NO_SHARED } from '../../test/shared';
 import type { DatasetSplits } from '../data/dataset';
@@ -37,7 +37,7 @@ async function train(patch: Partial<TrainConfig>) {
       ...patch,
     },
     data,
-    environment: { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version.tfjs },
+    environment: { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version_core },
     yieldToHost: () => Promise.resolve(),
   });
   const [rec] = await s.run();

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { SHARED_DIR, SKIP_NO_SHARED } from '../../test/shared';
 import { DISCERN_EPS, discernLoss, discernPlan, discernTerms } from './discern';

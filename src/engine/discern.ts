@@ -11,7 +11,7 @@
  * The label-only parts (t, Σ t log t, the per-class averaging matrix) are built on the CPU
  * from the batch's labels, like the matching plan.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad, type SaveFunc } from './customGrad';
 
 export const DISCERN_EPS = 1e-10;

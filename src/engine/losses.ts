@@ -2,7 +2,7 @@
  * Cross-entropy and the paper's baselines (spec, "Baselines"): label smoothing and center loss.
  * The ITRA matching term lives in matching.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad, type SaveFunc } from './customGrad';
 
 /**

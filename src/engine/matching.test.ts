@@ -3,7 +3,7 @@
  * value, σ, per-class MMD, the gradient w.r.t. both feature sets, the intra-class distance.
  */
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLDEN_FILE, hasGolden, SKIP_NO_SHARED } from '../../test/shared';
 import type { Estimator } from './config';
@@ -67,8 +67,8 @@ function gradClose(actual: Float32Array | number[], expected: number[][], what: 
 function evaluate(c: GoldenCase, estimator: Estimator) {
   const h1 = tf.tensor2d(c.H1);
   const h2 = tf.tensor2d(c.H2);
-  const y1 = tf.oneHot(tf.tensor1d(c.y1, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D;
-  const y2 = tf.oneHot(tf.tensor1d(c.y2, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D;
+  const y1 = tf.cast(tf.oneHot(tf.tensor1d(c.y1, 'int32'), NUM_CLASSES), 'float32') as tf.Tensor2D;
+  const y2 = tf.cast(tf.oneHot(tf.tensor1d(c.y2, 'int32'), NUM_CLASSES), 'float32') as tf.Tensor2D;
   const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => {
     const r = matchingLossOf(
       a as tf.Tensor2D,
@@ -360,7 +360,7 @@ describe.each([
               const l1 = labels(m1, c1);
               const l2 = labels(m2, c2);
               const oneHot = (l: number[]) =>
-                tf.oneHot(tf.tensor1d(l, 'int32'), 6).toFloat() as tf.Tensor2D;
+                tf.cast(tf.oneHot(tf.tensor1d(l, 'int32'), 6), 'float32') as tf.Tensor2D;
               const y1 = oneHot(l1);
               const y2 = oneHot(l2);
               const sigma = fixed ? tf.scalar(0.7) : undefined;

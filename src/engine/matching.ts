@@ -10,7 +10,7 @@
  *   MMD = sqrt(max(0, MMD²) + 1e-8)
  *   Match_c = mean of MMD over the classes present in both batches (≥2 rows each when unbiased).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Estimator } from './config';
 import { customGrad, type SaveFunc } from './customGrad';
 import {

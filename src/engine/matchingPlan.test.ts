@@ -1,5 +1,5 @@
 /** The label-only masks and normalisers of the matching loss (built on the CPU). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { disposePlan, matchingPlan } from './matchingPlan';
 

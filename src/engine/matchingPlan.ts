@@ -9,7 +9,7 @@
  *   mask = [[Y1, 0, Y1], [0, Y2, 0]]    (m1+m2)×3C
  * so that the column sums of mask ⊙ (K·z) are [ΣK(a,a') | ΣK(b,b') | ΣK(a,b)] per class.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Estimator } from './config';
 
 export interface MatchingPlan {

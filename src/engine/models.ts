@@ -7,7 +7,7 @@
  * Initialisation follows PyTorch's default (uniform ±1/sqrt(fan_in) for weights and biases),
  * the setting in which the spec's collapse/warm-up behaviour was measured.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
 import type { ModelId } from './config';
 import { customGrad, type SaveFunc } from './customGrad';

@@ -3,8 +3,12 @@
  * (src/worker/backend.ts). Node only (WebGPU comes from Dawn's binding, nodeWebGpu.ts):
  * excluded from the app's tsconfig.
  */
-import * as tf from '@tensorflow/tfjs';
+// Op gradients for autodiff: tfjs-core ships them only as ES modules with extensionless imports,
+// which Node cannot load; @tensorflow/tfjs's Node build registers them (and the cpu backend).
+// A development dependency: the browser bundle takes them from tfjs-core (src/worker/backend.ts).
+import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { registerEngineKernels } from './kernels/registerEngineKernels';
 
 export type NodeBackendName = 'wasm' | 'cpu' | 'webgpu';

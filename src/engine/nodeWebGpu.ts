@@ -7,7 +7,7 @@
  * two is missing and what to install. Node only (fs, process): excluded from the app's tsconfig.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** SwiftShader's Vulkan driver as Debian's chromium package installs it. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

@@ -2,7 +2,7 @@
  * The training objective of one step, apart from the loop that runs it (trainer.ts): the
  * features of S1 (and S2 when matching), the cross-entropy, and each method's regularizer.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from './batches';
 import type { TrainConfig } from './config';
 import { discernLoss, discernPlan } from './discern';

@@ -3,7 +3,7 @@
  * or result changes nothing and drops the health flag for good; large finite values are not
  * mistaken for divergence.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedOptimizer } from './optimizer';
 

@@ -7,7 +7,7 @@
  *    run keeps its last finite parameters without reading anything back on ordinary steps; the
  *    trainer reads the flag at eval steps only.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerId } from './config';
 import { selectByFlag, sgdCandidate, sgdVelocity } from './kernels/sgdUpdate';
 

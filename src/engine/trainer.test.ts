@@ -2,7 +2,7 @@
  * Behaviour of the training engine (wasm backend, see test/setupBackend.ts): gradients through
  * the whole model, determinism, twins, live changes, memory, divergence, refusal of bad settings.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../test/synthetic';
 import { BatchSampler, disposeBatch, EvalSet } from './batches';
@@ -15,7 +15,7 @@ const data = syntheticDataset(400, 200);
 const env = {
   backend: tf.getBackend(),
   runtime: `node ${process.version}`,
-  tfjsVersion: tf.version.tfjs,
+  tfjsVersion: tf.version_core,
 };
 const base: TrainConfig = {
   ...DEFAULT_CONFIG,

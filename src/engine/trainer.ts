@@ -4,7 +4,7 @@
  * in one asynchronous read, at eval steps only. Live changes (method, λ, lr, estimator) apply
  * from the next step and are recorded as events; nothing is re-initialised.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../data/dataset';
 import type { Batch, EvalSet } from './batches';
 import type { TrainerScalars } from './checkpoint';

@@ -3,7 +3,11 @@
  * backend (wasm before WebGL: measured faster for these small CNNs on CPU-only machines).
  * Records why each faster backend was passed over, and the adapter's description.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core registers its op gradients (autodiff) only on this import, as @tensorflow/tfjs does.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -157,7 +161,7 @@ export async function chooseBackend(
           adapter: r.adapter,
           fallbackReasons,
           notes,
-          tfjsVersion: tf.version.tfjs,
+          tfjsVersion: tf.version_core,
         };
       }
       fallbackReasons.push(r.reason);
@@ -166,7 +170,7 @@ export async function chooseBackend(
     const failure = await trySetBackend(name, notes);
     if (!failure) {
       await tf.ready();
-      return { backend: name, fallbackReasons, notes, tfjsVersion: tf.version.tfjs };
+      return { backend: name, fallbackReasons, notes, tfjsVersion: tf.version_core };
     }
     fallbackReasons.push(failure);
   }

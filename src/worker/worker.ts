@@ -3,7 +3,7 @@
  * The training worker: owns TensorFlow.js, the parsed dataset and the training session.
  * Speaks only the messages of src/protocol.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../data/dataset';
 import { isDatasetError } from '../data/errors';
 import { datasetSamples, parseDatasetFiles } from '../data/parse';
@@ -198,7 +198,7 @@ async function start(request: StartRequest) {
               .join(' · ')
           : undefined,
         runtime: navigator.userAgent,
-        tfjsVersion: tf.version.tfjs,
+        tfjsVersion: tf.version_core,
       },
       listener: {
         onPoint: (runId, point, views) => {

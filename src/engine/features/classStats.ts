@@ -4,7 +4,7 @@
  * distance and a silhouette score on the embedding subset's features. The tensor parts run on
  * the training backend inside the eval step's tidy; the JS parts read the packed values.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** [K, K] counts: yᵀ · onehot(argmax logits). Call inside tf.tidy. */
 export function confusionTensor(y: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor2D {

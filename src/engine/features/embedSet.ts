@@ -4,7 +4,7 @@
  * order), so every class has ⌊N/K⌋ or ⌈N/K⌉ images while it has them; a test split smaller
  * than N gives all it has.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ImageSet } from '../../data/dataset';
 import { Rng } from '../../util/rng';
 import { imagesToTensor, labelsToOneHot } from '../batches';

@@ -4,7 +4,7 @@
  * their predictions, per-class intra-class distance and the silhouette. `tensors` adds its
  * part to the trainer's single packed read; `unpack` turns that part into a frame.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '../models';
 import type { EmbeddingFrame } from '../runRecord';
 import { classDistanceTensor } from './classStats';

@@ -3,7 +3,7 @@
  * covariance, in float64), and orthogonal Procrustes: a rotated or reflected copy of a frame
  * aligns back onto it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';

@@ -5,7 +5,7 @@
  * JS (a 2×2 symmetric eigenproblem) then orders the two axes by variance. Nothing here reads the GPU:
  * the caller packs `xy`, `ritz` and `totalVar` into its single eval read.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 const SQUARINGS = 6;
 const ITERATIONS = 3;

@@ -4,7 +4,7 @@
  * per-class accuracy, embedding frames, and the edge cases (collapse, divergence, a test split
  * smaller than the embedding subset, embedSize 0).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from '../../../test/synthetic';
 import { Rng } from '../../util/rng';
@@ -18,7 +18,7 @@ import { balancedSubset, EmbedSet } from './embedSet';
 import { addFrame, frameAt, maxFrames } from './frames';
 
 const data = syntheticDataset(400, 200);
-const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version.tfjs };
+const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version_core };
 const base: TrainConfig = {
   ...DEFAULT_CONFIG,
   dataset: 'kmnist',

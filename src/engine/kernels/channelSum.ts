@@ -3,17 +3,12 @@
  * gradient. On the cpu backend one pass over the rows, summing in float64; on wasm and emulated
  * GPUs per-image average pools (below); elsewhere tfjs's Sum.
  *
- * Why: tfjs's cpu Sum over leading axes is a transpose then a reduction, ~30 ms of a `tiny`
- * step for the engine's bias gradients. Elsewhere tfjs's Sum over leading axes transposes
- * first; a rank-4 [N,H,W,C] sum is faster as a global average pool per image, a sum over the N
- * images and a product by H·W. [64,28,28,32], batch 64 (bench page, with the read-back):
- * wasm 7.7 → 0.65 ms (a JS loop over the heap was no faster than wasm's Sum); CPU-emulated
- * WebGL 82 → 44 ms, WebGPU 99 → 31 ms. Closer to a float64 sum, too (wasm: max error 2e-4 vs
- * 5e-3 for wasm's Sum). XNNPACK's pool (wasm) turns a NaN into -∞: still non-finite, which is
- * all the step guard asks. Real GPUs keep tfjs's Sum (not measured); the peer (`model.fit`)
- * keeps it everywhere.
+ * Why: tfjs's Sum over leading axes transposes first, then reduces; a rank-4 [N,H,W,C] sum is
+ * faster as a global average pool per image, a sum over the N images and a product by H·W
+ * (figures: bench/PERFORMANCE.md, "Kernel notes"). XNNPACK's pool (wasm) turns a NaN into -∞:
+ * still non-finite, which is all the step guard asks. Real GPUs keep tfjs's Sum.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { onEmulatedWebGl, onEmulatedWebGpu } from './programChoices';
 import {
   type CpuBackendLike,

@@ -3,7 +3,7 @@
  * gradient over strides, pads and channel counts (zeros in x included, which ours skips), and
  * the max-pool gradient with ties, negative-only windows, NaN and -∞.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import { gradientKernel } from './cpuGradients';

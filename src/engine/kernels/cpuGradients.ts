@@ -2,9 +2,9 @@
  * Gradient kernels of our own for tfjs's pure-JS cpu backend, used by the engine's layers
  * (models.ts) instead of tfjs's kernels of the same job:
  *
- * - `ItraConv2DBackpropFilter`: tfjs 4.22's cpu Conv2DBackpropFilter reads every operand through
- *   TensorBuffer.get (index arithmetic and a rest-argument call per multiply): ~86% of a `tiny`
- *   CNN step in Node (3.2 of 3.7 s at batch 64). Ours is a flat typed-array loop.
+ * - `ItraConv2DBackpropFilter`: tfjs's cpu Conv2DBackpropFilter reads every operand through
+ *   TensorBuffer.get, most of a `tiny` step (bench/PERFORMANCE.md, "Kernel notes"). Ours is a
+ *   flat typed-array loop.
  * - `ItraMaxPoolGrad`: the same for MaxPoolGrad (buffer.get per window element, and a second
  *   pass to find each window's maximum).
  *
@@ -13,7 +13,7 @@
  * Both give tfjs's results for finite values (gradientLoops.ts; checked against the stock
  * kernels in cpuGradients.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   conv2DFilterGradient,
   filterGradInfo,

@@ -5,13 +5,13 @@
  *
  * Why: tfjs-webgpu computes a convolution as a matrix product in 32x32 tiles, built for real
  * GPUs. On a CPU-emulated adapter (SwiftShader) the tiles of the `tiny` CNN's 1→8 and 8→16
- * channel layers are mostly padding: its two forward convolutions took 1.7 s of a 2.4 s step.
+ * channel layers are mostly padding (bench/PERFORMANCE.md, "Kernel notes").
  * tfjs's own direct program sits behind a debug flag and gave wrong results when switched on
  * for the engine's calls only (so this one). The engine uses it only on emulated WebGPU
  * (programChoices.ts); on real GPUs tfjs's program stays. Checked against the cpu backend in
  * e2e/kernels.spec.ts (the whole tiny CNN's loss and gradients).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   attrsOf,
   defineKernel,

@@ -5,7 +5,7 @@
  * per-image average pools (checked against a float64 sum). WebGL and WebGPU run the ReLU backward
  * inside e2e/kernels.spec.ts (whole-model gradients against cpu, and NaN/∞ cases).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import { CHANNEL_SUM, channelSum } from './channelSum';

@@ -5,7 +5,7 @@
  * of the output's shape or scalars; float attributes reach the GPU programs as uniforms.
  * Used by sgdUpdate.ts and reluBackward.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type CpuBackendLike,
   defineKernel,

@@ -3,7 +3,7 @@
  * for the engine's 3x3 'same' convolutions, and where the engine uses it. The GPU backends that
  * use it run it in e2e/kernels.spec.ts (against cpu, and inside the whole model's gradients).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import { convFilterGradient, filterGradientByTaps, tapFilterGradient } from './filterGradient';

@@ -14,7 +14,7 @@
  * measured thresholds below. Real GPUs and the cpu/wasm backends keep their kernels (not
  * measured on a real GPU; cpu and wasm have their own, cpuGradients.ts and wasmGradients.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gradientKernel } from './cpuGradients';
 import { onEmulatedWebGl, onEmulatedWebGpu } from './programChoices';
 import { runKernel } from './registry';

@@ -4,7 +4,7 @@
  * input gradient. NHWC only. Pure functions over flat arrays: the kernels in cpuGradients.ts
  * and wasmGradients.ts wrap them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { attrsOf } from './registry';
 
 type Values = ArrayLike<number>;

@@ -16,13 +16,12 @@
  *   sym = twoG + twoGᵀ, written per pair (coef is its 3C vector w3, the scalar factors in it).
  *
  * Why: the composite is ~30 kernels on 128×128 matrices per step (four matrix products, a
- * transpose, five reductions, broadcasts); on CPU-emulated WebGPU they cost ~90 ms of a 1.6 s
- * `tiny` ITRA-c step, on the cpu backend 13 ms (tfjs's cpu broadcasts and products; the loops
- * here: 1.8 ms, evaluating K on same-class pairs only). Registered for cpu and webgpu; wasm
- * and WebGL keep the composite (wasm: see the registration below).
+ * transpose, five reductions, broadcasts); one kernel each, evaluating K on same-class pairs
+ * only, is several times faster on cpu and emulated WebGPU (bench/PERFORMANCE.md, "Kernel
+ * notes"). wasm and WebGL keep the composite (wasm: see the registration below).
  * Class indices travel as float32 (exact for any class count here).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   classMmd2Loop,
   matchingGradientLoop,
@@ -134,8 +133,7 @@ const onGpu = {
   ),
 };
 
-// Not on wasm: there the composite's products run on XNNPACK and the whole loss took 1.5 ms
-// against 1.9 ms for these loops (Node, 64 + 64 rows of 32 features).
+// Not on wasm: there the composite's products run on XNNPACK, faster than these loops.
 export const MATCHING_KERNELS = ([PAIRWISE_SQ_DIST, CLASS_MMD2, MATCHING_GRADIENT] as const).map(
   (name) => defineKernel(name, { cpu: onCpu[name], webgpu: onGpu[name] }),
 );

@@ -2,7 +2,7 @@
  * The matching loss's kernels on CPU-emulated WebGPU as WGSL programs (matchingKernels.ts), one
  * invocation per output element: D, per-class MMD² and ∂L/∂H.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** One invocation per output element, flat dispatch (as directConv.ts). */
 export abstract class FlatProgram {

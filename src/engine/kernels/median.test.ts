@@ -3,7 +3,7 @@
  * strict upper triangle, the same as tfjs's topk path, the floor, and no gradient leak.
  * (The WGSL version runs in real Chromium: e2e/kernels.spec.ts.)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearMatchingCache, medianBandwidth, pairwiseSqDist, SIGMA_FLOOR } from '../matching';
 import {

@@ -3,14 +3,14 @@
  * — the median-heuristic bandwidth σ of the spec — as one kernel per backend.
  *
  * Why a kernel of our own: tfjs's `topk` is its only sort, and for the 8,128 pairs of a 64 + 64
- * batch it costs ~90 dispatches of a bitonic network on WebGPU, a comparator sort of
- * (value, index) pairs on cpu and a gather plus five small ops around it everywhere. Here: a
+ * batch it is a bitonic network of many dispatches on WebGPU, a comparator sort of (value,
+ * index) pairs on cpu and a gather plus five small ops around it everywhere. Here: a
  * typed-array quickselect where tensors live in CPU memory (cpu, wasm) and a one-workgroup bitonic
  * sort in WGSL (webgpu, two dispatches). WebGL has no kernel: the caller (`bandwidth` in
  * matching.ts) uses `topk` there. The op has no gradient: it runs inside the forward function
  * of a customGrad (the matching loss, or `medianBandwidth`), which the tape does not record.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type CpuBackendLike,
   defineKernel,
@@ -53,7 +53,7 @@ export function upperTriangleMedian(values: ArrayLike<number>, n: number): numbe
 /**
  * Rearranges `v` (no NaN) so that v[k] is the value a sort would put there, smaller or equal
  * values before it, larger or equal after (Hoare's quickselect, median-of-three pivots): O(n)
- * on average, against O(n log n) for the sort, ~5x faster for the 8,128 pairs of 64 + 64 rows.
+ * on average, against O(n log n) for the sort.
  */
 function selectNth(v: Float32Array, k: number): void {
   let lo = 0;

@@ -5,20 +5,20 @@
  * Program choices for WebGPU on a CPU-emulated adapter (SwiftShader: what Chromium offers where
  * no GPU is usable, and what this project's tests and benchmarks run on). tfjs-webgpu picks its
  * programs for real GPUs, where many small workgroups pay; on a 2-core emulation they are
- * padding and overhead. Measured on the `tiny` CNN, batch 64 (bench/PERFORMANCE.md):
+ * padding and overhead (figures: bench/PERFORMANCE.md, "Kernel notes"):
  *
  * - Forward convolutions: our direct program (directConv.ts) instead of tfjs's 32x32-tiled
- *   matrix product: the two forward convolutions of a step went from 1.7 s of 2.4 s to a few ms.
+ *   matrix product.
  * - Matrix products: tfjs's 32x32-tiled packed program (`WEBGPU_MATMUL_PROGRAM_TYPE` = 3) also
  *   for the matching loss's 128x128 products, which tfjs sends to a small-tile program meant to
- *   occupy a big GPU: 178 → 77 ms per ITRA-c step for its 8 products.
+ *   occupy a big GPU.
  *
  * The flag is tfjs's own; `withProgramChoices` sets it around the engine's work only (a
  * training step, an evaluation: both synchronous) and restores it after, so other code in the
  * page (tf.layers, the benchmark's model.fit peer) keeps tfjs's defaults. On real GPUs and on
  * every other backend nothing changes (not measured on a real GPU here).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { DIRECT_CONV2D } from './directConv';
 
 const FLAGS: Array<[flag: string, value: number | boolean]> = [['WEBGPU_MATMUL_PROGRAM_TYPE', 3]];

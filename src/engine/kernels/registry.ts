@@ -4,7 +4,7 @@
  * registration loop, `registerKernels`. Defining a kernel registers nothing: the backend setup
  * (src/worker/backend.ts, nodeBackend.ts) calls registerEngineKernels() once, explicitly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export type KernelBackend = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 export type TensorInfo = tf.TensorInfo;

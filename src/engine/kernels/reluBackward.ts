@@ -1,11 +1,11 @@
 /**
  * `ItraReluBackward` (dy, y) → dy where y > 0, else 0: the gradient through a ReLU whose
  * output y was saved, as one elementwise program (elementwise.ts) instead of tfjs's two
- * full-size kernels, step(y) then a multiply (cpu, webgl, webgpu; wasm keeps those two). Used by the fused conv and dense layers'
- * gradients (models.ts). Non-finite values come out where dy·step(y) gives them (NaN or ±∞ in
+ * full-size kernels, step(y) then a multiply (cpu, webgl, webgpu; wasm keeps those two). Used
+ * by the fused conv and dense layers' gradients (models.ts). Non-finite values come out where dy·step(y) gives them (NaN or ±∞ in
  * dy, NaN in y), so a diverging step still reaches the guard as non-finite.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { defineElementwiseKernel } from './elementwise';
 import { hasKernel, runKernel } from './registry';
 
@@ -15,8 +15,7 @@ export const reluBackwardKernel = defineElementwiseKernel({
   name: RELU_BACKWARD,
   inputs: ['dy', 'y'],
   shapeFrom: 'dy',
-  // Not wasm: its SIMD step and multiply take ~3 ms for the `small` CNN's ReLUs, a JS loop
-  // over the heap ~9 ms.
+  // Not wasm: its SIMD step and multiply beat a JS loop over the heap.
   backends: ['cpu', 'webgl', 'webgpu'],
   // As dy·step(y): dy where y > 0; elsewhere dy·0, i.e. 0, or NaN where dy is NaN or ±∞ (or
   // y is NaN), so a non-finite gradient at a switched-off unit still reaches the guard.

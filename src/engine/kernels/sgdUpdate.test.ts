@@ -4,7 +4,7 @@
  * WebGPU run them in e2e/kernels.spec.ts (a guarded step on the tiny CNN against cpu, and the
  * guard's finite / infinite steps).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdUpdate';

@@ -16,7 +16,7 @@
  * equal tfjs's ops there bit for bit (sgdUpdate.test.ts). On the GPUs the shader compiler may
  * fuse a multiply-add: results agree to float32 rounding (e2e/kernels.spec.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { defineElementwiseKernel } from './elementwise';
 import { type KernelDefinition, runKernel } from './registry';
 

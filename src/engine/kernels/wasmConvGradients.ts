@@ -2,8 +2,9 @@
  * conv2d's filter and input gradients on the wasm backend as XNNPACK convolutions
  * (wasmGradients.ts says why; checked against the cpu backend in wasmGradients.test.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type * as tf from '@tensorflow/tfjs-core';
 import { convInfoOf, filterGradInfo } from './gradientLoops';
 import { attrsOf, type KernelArgs } from './registry';
 import { input, release, runNative, runWasm, type Shape4 } from './wasmOps';

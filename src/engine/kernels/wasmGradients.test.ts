@@ -2,7 +2,7 @@
  * The wasm kernels of wasmGradients.ts against the cpu backend (pure JS, tfjs's reference):
  * same inputs on both, values read back and compared as max|a − b| / max|a|.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupNodeBackend } from '../nodeBackend';
 import { registerEngineKernels } from './registerEngineKernels';
@@ -356,7 +356,7 @@ function cnnInputs(batch: number, bn: boolean) {
   tf.dispose(all.filter((t) => !w.includes(t)));
   const x = randn([batch, 28, 28, 1], 200) as tf.Tensor4D;
   const labels = tf.oneHot(
-    tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 7], 'int32').slice(0, batch),
+    tf.slice(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 7], 'int32'), 0, batch),
     10,
   );
   return { w, x, labels: labels as tf.Tensor2D };

@@ -1,55 +1,26 @@
 /**
- * Kernels that let the tfjs WebAssembly backend (4.22) train this project's CNNs, fast.
+ * Kernels that let the tfjs WebAssembly backend train this project's CNNs, fast: tfjs-wasm runs
+ * the forward pass through XNNPACK, but kernels that backprop needs are missing, wrong or slow.
+ * Each checked against the cpu backend in wasmGradients.test.ts; the figures, the tfjs-wasm
+ * quirks behind each one and the ops checked with nothing to register are in
+ * bench/PERFORMANCE.md ("Kernel notes").
  *
- * `@tensorflow/tfjs-backend-wasm` runs the forward pass through XNNPACK, far faster than the
- * pure-JS cpu backend, but kernels that backprop needs are missing, wrong or very slow.
- * Registered here for backend 'wasm' (all checked against the cpu backend in
- * wasmGradients.test.ts; timings: Node 20, batch 64, one thread):
- *
- * - Conv2DBackpropFilter (missing: conv2d's filter gradient). It is itself a convolution:
- *   with x as [Cin, H, W, N] (channels as batch) and dy as a filter [OH, OW, N, Cout], one
- *   XNNPACK conv (stride 1, dilation = the forward stride, the forward conv's pads made
- *   explicit) gives [Cin, FH, FW, Cout], transposed to [FH, FW, Cin, Cout]. wasm's Transpose,
- *   Conv2D and Slice kernels. ~2x the forward conv's time (XNNPACK repacks dy as weights).
- * - Conv2DBackpropInput (replaced: wasm's is a naive C++ loop, 10x slower at stride 1). A
- *   full convolution of dy (dilated by the stride with zeros: Reshape + PadV2) with the
- *   180°-rotated filter (Reverse + Transpose) through XNNPACK Conv2D, then Slice. At stride 2
- *   it multiplies zeros (~4x the forward's time, still ~2.5x faster than wasm's). Explicit
- *   pads wider than the filter, and NCHW, go to wasm's own kernel.
- * - MaxPoolGrad (replaced: wrong). wasm's kernel starts each window's running max at FLT_MIN
- *   (the smallest positive float) instead of -inf, so a window whose values are all ≤ 0 sends
- *   its gradient to the wrong element, and ties go to the last maximum. JS loop over the wasm
- *   heap with the cpu backend's rule (first strict maximum; NaN/-inf-only windows get none):
- *   ~10 ms per 1.6M input elements.
- * - UnsortedSegmentSum (missing: gather's gradient). JS loop over the heap, float64 sums;
- *   out-of-range ids are dropped, as on cpu.
- * - BatchMatMul (replaced when transposed: slow). wasm uses XNNPACK only for an untransposed
- *   2-D product and a naive loop (~2 GFLOP/s) otherwise, which every dense layer's backward
- *   pass hits (dW = xᵀ·dy, dx = dy·Wᵀ). The operand is transposed first (wasm Transpose), then
- *   wasm's own kernel runs on XNNPACK: the `small` CNN's dense backward went from ~100 to ~9 ms.
- *   Batched (rank > 2, batch > 1) products still go to wasm's kernel as they are.
+ * - Conv2DBackpropFilter (missing): one XNNPACK convolution with x as [Cin, H, W, N] and dy as
+ *   the filter, then a transpose.
+ * - Conv2DBackpropInput (replaced: naive loop): a full convolution of the stride-dilated dy
+ *   with the rotated filter through XNNPACK; wide explicit pads and NCHW go to wasm's own.
+ * - MaxPoolGrad (replaced: wrong for windows ≤ 0): JS loop over the heap, the cpu rule.
+ * - UnsortedSegmentSum (missing: gather's gradient): JS loop, float64 sums.
+ * - BatchMatMul (replaced when transposed: naive loop): transpose first, then XNNPACK.
  * - Identity (replaced: copies; see identity() below).
- * - Tile (replaced: slow). batch norm's input gradient tiles 1/σ to x's shape; wasm's kernel
- *   costs ~100 ns per output element (~0.6 s of a 1.4 s ResNet step). Block copies on the
- *   heap (TypedArray.set/copyWithin) instead: ~free.
- *
- * Checked on wasm, nothing to register (gradients equal cpu's to ≤ 3e-7 relative): relu (its
- * gradient uses Step, which wasm has), relu6, leakyRelu, elu, sigmoid, tanh, fused matMul,
- * add/sub/mul/div with broadcasting, exp, log, sqrt, rsqrt, pow, square, abs, neg, logSoftmax,
- * softmax, softmax cross-entropy with label smoothing, logSumExp, sum/mean/max/min, moments,
- * batchNorm (FusedBatchNorm; its gradient is composite in core), concat, slice, stack/unstack,
- * split, pad, clipByValue, maximum/minimum, where, transpose, reshape, expandDims, squeeze,
- * cast, oneHot, avgPool/AvgPoolGrad, topk inside a tf.customGrad with a zero gradient. Sum
- * over leading axes was tried in JS and is slower than wasm's own kernel: left alone.
- * Not registered (unused here): depthwise conv gradients, Einsum, FFT/complex, ragged ops.
- * wasm's MaxPoolWithArgmax has the FLT_MIN bug too (forward values): unused here.
- * tfjs core bug on every backend: squaredDifference's gradient ignores broadcasting.
+ * - Tile (replaced: slow): block copies on the heap.
  *
  * registerEngineKernels() must run after '@tensorflow/tfjs-backend-wasm' registered its
  * kernels (importing the package does), so that ours replace them.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
 import { attrsOf, defineKernel, type KernelArgs, type KernelImpl } from './registry';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasmConvGradients';

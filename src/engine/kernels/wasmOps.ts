@@ -2,8 +2,9 @@
  * How our wasm kernels call tfjs-wasm's own: a kernel of its by name, the one ours replaced
  * (for the cases ours hand back), and freeing intermediate results.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import { type KernelArgs, nativeKernel } from './registry';
 
 export type Shape4 = [number, number, number, number];
