@@ -77,6 +77,8 @@ test.describe('phone', () => {
       await c.scrollIntoViewIfNeeded();
       const box = await c.boundingBox();
       expect(box?.width, name ?? 'a chart').toBeGreaterThanOrEqual(300);
+      // Drawn, not only laid out: the run's line is there.
+      expect(await c.locator('.recharts-line-curve').count(), name ?? 'a chart').toBeGreaterThan(0);
     }
     await page.screenshot({ path: 'e2e/screenshots/phone.png', fullPage: true });
     // The drawer opens above the charts.
