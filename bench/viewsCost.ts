@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/viewsCost.ts [embedSize=500] [reps=7]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { readDatasetDir } from '../src/data/nodeFiles';
 import { parseDatasetFiles } from '../src/data/parse';
 import { BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
@@ -30,7 +30,7 @@ const config = validateConfig({
   method: 'vanilla',
   seed: 1,
 });
-const environment = { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version.tfjs };
+const environment = { backend, runtime: `node ${process.version}`, tfjsVersion: tf.version_core };
 const evalSet = new EvalSet(data.test, 10, config.evalSize, config.seed);
 const embedSet = new EmbedSet(data.test, 10, embedSize, config.seed);
 const make = (id: string, views: boolean) =>

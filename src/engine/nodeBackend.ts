@@ -6,6 +6,7 @@
 // Op gradients for autodiff: tfjs-core ships them only as ES modules with extensionless imports,
 // which Node cannot load; @tensorflow/tfjs's Node build registers them (and the cpu backend).
 // A development dependency: the browser bundle takes them from tfjs-core (src/worker/backend.ts).
+// biome-ignore lint/style/noRestrictedImports: Node's op gradients (above).
 import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';

@@ -2,7 +2,7 @@
  * UMAP on demand from features kept on the backend: a kept step projects to one point per
  * image, a cancel stops it, an unknown step says so, and reset frees the kept tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { FrameResult } from '../engine/features/embedding';
 import { type ProjectionReply, Projections } from './projections';

@@ -7,7 +7,7 @@
  * one blocking call: a cancel lands after it. The result is an embedding frame with the PCA
  * frame's predictions.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { UMAP } from 'umap-js';
 import { formatBytes } from '../data/bytes';
 import type { FrameResult } from '../engine/features/embedding';
