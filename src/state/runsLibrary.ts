@@ -8,7 +8,7 @@
 import { create } from 'zustand';
 import { makeBundle, RunFileError, type RunRecord } from '../engine/runRecord';
 import { downloadJson } from './download';
-import { readRunFile, refuseBySize } from './importRuns';
+import { importedCheckpoint, readRunFile, refuseBySize } from './importRuns';
 import {
   bundleFileName,
   importMessage,
@@ -298,10 +298,11 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
         const refused = refuseBySize(f.name, f.size);
         try {
           if (refused) throw new RunFileError(refused);
-          const runs = await readRunFile(f);
-          const plan = planImportRuns(runs, new Set(Object.keys(get().entries)));
+          const file = await readRunFile(f);
+          const plan = planImportRuns(file.runs, new Set(Object.keys(get().entries)));
           if (plan.add.length) get().addRuns(plan.add);
-          result = { ok: true, message: importMessage(plan, f.name) };
+          const extra = importedCheckpoint(file.checkpoint);
+          result = { ok: true, message: importMessage(plan, f.name) + extra };
         } catch (e) {
           const why =
             e instanceof RunFileError ? e.message : `Could not read it: ${(e as Error).message}`;

@@ -111,6 +111,9 @@ export async function writeRun(id: string, plan: SavePlan, meta?: RunMeta): Prom
     for (const kind of plan.rewrite) reqs.push(chunks.delete(kindRange(id, kind)));
     reqs.push(tx.objectStore('heads').put(plan.head, id));
     for (const c of plan.append) reqs.push(chunks.put(c.items, [id, c.kind, c.index]));
+    // Every request is issued: commit now rather than when this page next runs (it may be
+    // unloading: a save on pagehide must not wait for a later task that never comes).
+    tx.commit?.();
   } catch (e) {
     // A put that throws at once (a value it cannot clone, quota): nothing of the save lands.
     for (const r of reqs) r.catch(() => {});

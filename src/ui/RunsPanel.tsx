@@ -136,7 +136,7 @@ function RunRow({ entry, live }: { entry: LibraryEntry; live: boolean }) {
   const acc = lastMetric(r, 'testAcc');
 
   return (
-    <li className={`run-row${entry.hidden ? ' hidden-run' : ''}`}>
+    <li className={`run-row${entry.hidden ? ' hidden-run' : ''}`} data-run-id={r.id}>
       <span className="swatch big" style={{ background: entry.color }} aria-hidden="true" />
       <div className="run-main">
         <input

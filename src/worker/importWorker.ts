@@ -10,8 +10,13 @@ declare const self: DedicatedWorkerGlobalScope;
 self.onmessage = async (ev: MessageEvent<{ file: Blob }>) => {
   let reply: ImportReply;
   try {
-    const runs = parseRunFile(await ev.data.file.text());
-    reply = { ok: true, runs };
+    const text = await ev.data.file.text();
+    const runs = parseRunFile(text);
+    // "Export with weights" files carry a checkpoint beside the runs (read again only then).
+    const checkpoint = text.includes('"checkpoint"')
+      ? (JSON.parse(text) as { checkpoint?: unknown }).checkpoint
+      : undefined;
+    reply = { ok: true, runs, checkpoint };
   } catch (e) {
     const message =
       e instanceof RunFileError ? e.message : `Could not read it: ${(e as Error).message}`;
