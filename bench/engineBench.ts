@@ -19,7 +19,8 @@ import { Trainer } from '../src/engine/trainer';
 import { applyExperiment, type Experiment } from './experiments';
 
 export const BATCH = 64;
-export const BENCH_MODELS = ['tiny', 'small'] as const;
+/** tiny and small on 28x28 (Fashion-MNIST); resnet on CIFAR-10 (bench/gpu.sh). */
+export const BENCH_MODELS = ['tiny', 'small', 'resnet'] as const;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
 /** What a case trains: the engine with one of four settings, or the tf.layers peer. */
@@ -39,10 +40,17 @@ export type EngineVariant = (typeof ENGINE_VARIANTS)[number];
  * 'discern': Gini + KL from step 0 (written-out gradient); 'discern-autodiff': the same with
  * tfjs's tape over the plain ops, to price the written-out gradient.
  */
-export type Variant = EngineVariant | 'fit' | `${EngineVariant}+${Experiment}`;
+export type Variant =
+  | EngineVariant
+  | 'fit'
+  | `${EngineVariant}+${Experiment}`
+  | (typeof TORCH_VARIANTS)[number];
+/** The PyTorch peer (bench/torch_peer.py): the same model, batches and losses, in PyTorch. */
+export const TORCH_VARIANTS = ['torch-vanilla', 'torch-itra-c'] as const;
+export type TorchVariant = (typeof TORCH_VARIANTS)[number];
 
 /** Filters of the two 28x28 models (src/engine/models.ts): conv, conv, dense. */
-export const ARCH: Record<BenchModel, [number, number, number]> = {
+export const ARCH: Record<Exclude<BenchModel, 'resnet'>, [number, number, number]> = {
   tiny: [8, 16, 32],
   small: [32, 64, 128],
 };
@@ -75,6 +83,7 @@ export function caseConfig(
   model: BenchModel,
   variant: EngineVariant,
   overrides: Partial<TrainConfig> = {},
+  batch = BATCH,
 ): TrainConfig {
   return validateConfig({
     ...DEFAULT_CONFIG,
@@ -87,8 +96,8 @@ export function caseConfig(
         : 'itra-c',
     lambda: 0.6,
     warmup: 0,
-    batchSize: variant === 'vanilla-128' ? 2 * BATCH : BATCH,
-    batchSize2: BATCH,
+    batchSize: variant === 'vanilla-128' ? 2 * batch : batch,
+    batchSize2: batch,
     forwardPasses: variant === 'itra-c-separate' ? 'separate' : 'concat',
     evalSize: 100,
     evalEvery: 50,
@@ -111,13 +120,14 @@ export interface Runner {
 export function engineRunner(
   data: DatasetSplits,
   model: BenchModel,
-  variant: Exclude<Variant, 'fit'>,
+  variant: Exclude<Variant, 'fit' | TorchVariant>,
   yieldToHost: YieldFn,
   environment: { backend: string; runtime: string },
   onStep?: (step: number) => void,
+  m1 = BATCH,
 ): Runner {
   const [base, exp] = variant.split('+') as [EngineVariant, Experiment | undefined];
-  const config = caseConfig(data, model, base);
+  const config = caseConfig(data, model, base, {}, m1);
   const evalSet = new EvalSet(data.test, data.numClasses, config.evalSize, config.seed);
   const trainer = new Trainer({
     runId: `bench-${model}-${variant}`,
@@ -185,6 +195,8 @@ export function engineRunner(
 
 /** The same architecture with tf.layers: conv-relu-pool ×2, flatten, dense-relu, dense. */
 export function layersModel(model: BenchModel, numClasses: number): tfl.Sequential {
+  if (model === 'resnet')
+    throw new Error('no tf.layers twin of the ResNet: model.fit is not timed');
   const [c1, c2, d] = ARCH[model];
   const m = tfl.sequential({
     layers: [
@@ -213,20 +225,25 @@ export function layersModel(model: BenchModel, numClasses: number): tfl.Sequenti
  * (uploaded once, before timing: fit slices its batches on the device, which favours the
  * peer). fit reads the epoch's loss at its end: the awaited read that closes each window.
  */
-export function fitRunner(data: DatasetSplits, model: BenchModel, k: number): Runner {
+export function fitRunner(
+  data: DatasetSplits,
+  model: BenchModel,
+  k: number,
+  batch = BATCH,
+): Runner {
   const { train, numClasses } = data;
   const net = layersModel(model, numClasses);
-  const n = Math.min(train.count - (train.count % BATCH), k * BATCH);
-  const b = new BatchSampler(train, numClasses, n, BATCH, 7).next();
+  const n = Math.min(train.count - (train.count % batch), k * batch);
+  const b = new BatchSampler(train, numClasses, n, batch, 7).next();
   const opts = {
-    batchSize: BATCH,
+    batchSize: batch,
     epochs: 1,
     shuffle: true,
     verbose: 0 as const,
     yieldEvery: 'never' as const,
   };
   const steps = async (s: number) => {
-    const m = Math.min(s * BATCH, n);
+    const m = Math.min(s * batch, n);
     const x = m === n ? b.x1 : tf.slice(b.x1, 0, m);
     const y = m === n ? b.y1 : tf.slice(b.y1, 0, m);
     const t0 = performance.now();
@@ -269,8 +286,13 @@ export interface VariantResult {
   samplesPerSec: number;
 }
 
+/** Makes the runner of a variant benchModel does not build itself (the PyTorch peer). */
+export type ExtraRunner = (variant: Variant, plan: ModelPlan) => Promise<Runner>;
+
 export interface ModelResult {
   model: BenchModel;
+  /** m1 (absent: 64). */
+  batch?: number;
   variants: VariantResult[];
   /** tf.memory() after step 10 and after the last step of the vanilla engine run. */
   memory: MemorySample[];
@@ -282,6 +304,10 @@ export interface ModelPlan {
   warmup: number;
   rounds: number;
   stepsPerRound: number;
+  /** m1 = m2 (default 64). */
+  batch?: number;
+  /** Stop after the round that ends past this many ms from the start (warm-up included). */
+  budgetMs?: number;
 }
 
 const median = (xs: number[]) => {
@@ -300,11 +326,14 @@ export async function benchModel(
   yieldToHost: YieldFn,
   environment: { backend: string; runtime: string },
   log: (msg: string) => void = () => {},
+  extra?: ExtraRunner,
 ): Promise<ModelResult> {
+  const batch = plan.batch ?? BATCH;
   const memory: MemorySample[] = [];
   const total = plan.warmup + plan.rounds * plan.stepsPerRound;
   const memAt = new Set([Math.min(10, total), total]);
   const runners: Runner[] = [];
+  const t0 = performance.now();
   const warm = new Map<Variant, number>();
   const times = new Map<Variant, number[]>();
   try {
@@ -317,8 +346,18 @@ export async function benchModel(
           : undefined;
       const r =
         v === 'fit'
-          ? fitRunner(data, plan.model, plan.stepsPerRound)
-          : engineRunner(data, plan.model, v, yieldToHost, environment, onStep);
+          ? fitRunner(data, plan.model, plan.stepsPerRound, batch)
+          : v.startsWith('torch-')
+            ? await extraRunner(extra, v, plan)
+            : engineRunner(
+                data,
+                plan.model,
+                v as Exclude<Variant, 'fit' | TorchVariant>,
+                yieldToHost,
+                environment,
+                onStep,
+                batch,
+              );
       runners.push(r);
       warm.set(v, await r.warm(plan.warmup));
       times.set(v, []);
@@ -335,6 +374,12 @@ export async function benchModel(
           .map((v) => `${v} ${times.get(v)!.at(-1)!.toFixed(0)}`)
           .join(', ')} ms/step`,
       );
+      if (plan.budgetMs && performance.now() - t0 > plan.budgetMs && round + 1 < plan.rounds) {
+        log(
+          `${plan.model}: time budget (${(plan.budgetMs / 1000).toFixed(0)} s) spent after ${round + 1} rounds`,
+        );
+        break;
+      }
     }
   } finally {
     for (const r of runners) r.dispose();
@@ -348,17 +393,22 @@ export async function benchModel(
       variant: v,
       warmupSteps: plan.warmup,
       warmupMs: warm.get(v)!,
-      rounds: plan.rounds,
+      rounds: all.length,
       stepsPerRound: plan.stepsPerRound,
       roundMsPerStep: all,
       msPerStep: ms,
       medianMsPerStep: median(all),
       spread: (Math.max(...all) - ms) / ms,
       stepsPerSec: 1000 / ms,
-      samplesPerSec: (1000 / ms) * (v === 'vanilla-128' ? 2 * BATCH : BATCH),
+      samplesPerSec: (1000 / ms) * (v === 'vanilla-128' ? 2 * batch : batch),
     };
   });
-  return { model: plan.model, variants, memory };
+  return { model: plan.model, batch, variants, memory };
+}
+
+function extraRunner(extra: ExtraRunner | undefined, v: Variant, plan: ModelPlan) {
+  if (!extra) throw new Error(`${v}: no runner for it here`);
+  return extra(v, plan);
 }
 
 export interface GrowthResult {

@@ -8,6 +8,11 @@
  *   npm run bench -- --no-app --no-node      # parts to skip (also --no-browser)
  *   npm run bench -- --experiments           # candidate engine changes vs the engine (tiny)
  *   npm run bench -- --profile-app           # also profile the app's main thread (top functions)
+ *   npm run bench -- --node-backends wasm,webgpu   # Node backends (default wasm,cpu,webgpu)
+ *   npm run bench -- --no-torch              # without the PyTorch peer (default: where torch is)
+ *   npm run bench -- --gpu                   # bench/gpu.sh: Node WebGPU only, tiny/small/resnet
+ *                                            # at batch 64 and 256, PyTorch CUDA where present
+ *   npm run bench -- --load                  # a busy-loop child per core beside the app runs
  *
  * Writes bench/results/<timestamp>.json (every raw figure, the machine) and prints a markdown
  * table and the budget lines (PASS/FAIL). Exits 0 even when a budget fails: it is a report.
@@ -21,13 +26,15 @@ import { parseArgs } from 'node:util';
 import { type Browser, chromium } from '@playwright/test';
 import type { PreviewServer, ViteDevServer } from 'vite';
 import { chromiumPath, WEBGPU_ARGS } from '../e2e/browser';
+import type { NodeBackendName } from '../src/engine/nodeBackend';
 import type { BackendName } from '../src/protocol';
 import { type AppPlan, type AppResult, measureApp } from './app';
-import type { ModelPlan } from './engineBench';
+import type { BenchModel, ModelPlan } from './engineBench';
 import { EXPERIMENTS } from './experiments';
-import { type NodeResult, runNodeBench } from './nodeBench';
+import { type NodePlanKey, type NodeResult, runNodeBench } from './nodeBench';
 import type { BrowserBackendResult, BrowserJob } from './protocol';
 import { budgetLines, type Results, renderTables } from './report';
+import { startTorchPeer } from './torchPeer';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BROWSER_BACKENDS: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -52,13 +59,20 @@ const { values: opt } = parseArgs({
     'profile-app': { type: 'boolean', default: false },
     'app-runs': { type: 'string' },
     'app-seconds': { type: 'string' },
+    'node-backends': { type: 'string' },
+    'no-torch': { type: 'boolean', default: false },
+    gpu: { type: 'boolean', default: false },
+    models: { type: 'string' },
+    batches: { type: 'string' },
+    'row-seconds': { type: 'string' },
+    load: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
 });
 if (opt.help) {
   process.stdout.write(
-    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--app-seconds N] [--port 4180]\n',
+    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--app-seconds N] [--load] [--node-backends wasm,cpu,webgpu] [--no-torch] [--gpu [--models tiny,small,resnet] [--batches 64,256] [--row-seconds N]] [--port 4180]\n',
   );
   process.exit(0);
 }
@@ -86,7 +100,8 @@ const say = (msg: string) => log(`[${since()}] ${msg}`);
  * webgpu ~1 s / ~4 s, webgl ~0.2 s / ~1 s, wasm ~0.02 s / ~0.15 s, browser cpu ~0.4 s / ~8 s,
  * Node cpu ~3.5 s / ~38 s. ITRA-c and vanilla-128 cost about twice vanilla.
  */
-function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] {
+function plansFor(backend: BackendName | NodePlanKey): ModelPlan[] {
+  if (opt.gpu) return gpuPlans();
   const all: ModelPlan['variants'] = [
     'vanilla',
     'itra-c',
@@ -96,14 +111,23 @@ function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] 
     'discern-autodiff',
     'fit',
   ];
-  const core: ModelPlan['variants'] = ['vanilla', 'itra-c', 'fit'];
+  // vanilla-128 everywhere: the ITRA-c budget compares with vanilla at the same images.
+  const core: ModelPlan['variants'] = ['vanilla', 'itra-c', 'vanilla-128', 'fit'];
+  // Node wasm: the PyTorch peer on one thread beside the engine (dropped where no torch).
+  const torch: ModelPlan['variants'] = opt['no-torch'] ? [] : ['torch-vanilla', 'torch-itra-c'];
   const p = (
     model: 'tiny' | 'small',
     warmup: number,
     rounds: number,
     stepsPerRound: number,
     variants: ModelPlan['variants'] = all,
-  ): ModelPlan => ({ model, variants, warmup, rounds, stepsPerRound });
+  ): ModelPlan => ({
+    model,
+    variants: backend === 'node-wasm' ? [...variants, ...torch] : variants,
+    warmup,
+    rounds,
+    stepsPerRound,
+  });
   if (opt.experiments) {
     // The engine, each candidate change, and the peer: tiny model, interleaved.
     const variants: ModelPlan['variants'] = [
@@ -120,6 +144,7 @@ function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] 
   if (quick) {
     switch (backend) {
       case 'webgpu':
+      case 'node-webgpu':
         return [p('tiny', 2, 2, 1, core)];
       case 'webgl':
         return [p('tiny', 2, 2, 2, ['vanilla', 'itra-c', 'itra-c-separate', 'fit'])];
@@ -134,6 +159,7 @@ function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] 
   }
   switch (backend) {
     case 'webgpu':
+    case 'node-webgpu':
       return [p('tiny', 2, 3, 2), p('small', 1, 2, 1, core)];
     case 'webgl':
       return [p('tiny', 3, 5, 5), p('small', 2, 3, 2)];
@@ -149,9 +175,41 @@ function plansFor(backend: BackendName | 'node-wasm' | 'node-cpu'): ModelPlan[] 
   }
 }
 
+/**
+ * bench/gpu.sh: Node WebGPU rows for a real GPU, every model at every batch, each row with a
+ * time budget (the whole run within 8 minutes); --quick: one timed step a round (SwiftShader).
+ */
+function gpuPlans(): ModelPlan[] {
+  const models = (opt.models ?? 'tiny,small,resnet').split(',') as BenchModel[];
+  const batches = (opt.batches ?? '64,256').split(',').map(Number);
+  const rows = models.length * batches.length;
+  const budgetMs = Number(opt['row-seconds'] ?? Math.floor(360 / rows)) * 1000;
+  const torch: ModelPlan['variants'] = opt['no-torch'] ? [] : ['torch-vanilla', 'torch-itra-c'];
+  return models.flatMap((model) =>
+    batches.map(
+      (batch): ModelPlan => ({
+        model,
+        batch,
+        variants: [
+          'vanilla',
+          'itra-c',
+          'vanilla-128',
+          ...(model === 'resnet' ? [] : (['fit'] as const)),
+          ...torch,
+        ],
+        warmup: quick ? 1 : 3,
+        rounds: quick ? 2 : 6,
+        stepsPerRound: quick ? 1 : 10,
+        budgetMs,
+      }),
+    ),
+  );
+}
+
 /** Tensor-growth run: the real session loop, ITRA-c, eval every 10 steps. */
-function growthFor(backend: BackendName | 'node-wasm'): BrowserJob['growth'] {
+function growthFor(backend: BackendName | NodePlanKey): BrowserJob['growth'] {
   if (opt.experiments) return undefined;
+  if (opt.gpu) return quick ? undefined : { model: 'tiny', steps: 300, evalEvery: 10 };
   if (quick) {
     return backend === 'wasm' || backend === 'node-wasm'
       ? { model: 'tiny', steps: 60, evalEvery: 10 }
@@ -159,7 +217,11 @@ function growthFor(backend: BackendName | 'node-wasm'): BrowserJob['growth'] {
   }
   // 300 steps where a step is fast (wasm); fewer where an ITRA-c step takes ~0.3 s or more.
   const steps =
-    backend === 'webgpu' ? 30 : backend === 'wasm' || backend === 'node-wasm' ? 300 : 100;
+    backend === 'webgpu' || backend === 'node-webgpu'
+      ? 30
+      : backend === 'wasm' || backend === 'node-wasm'
+        ? 300
+        : 100;
   return { model: 'tiny', steps, evalEvery: 10 };
 }
 
@@ -283,7 +345,7 @@ async function runBackend(
 
 const results: Results = {
   startedAt: new Date(started).toISOString(),
-  mode: opt.experiments ? 'experiments' : quick ? 'quick' : 'full',
+  mode: opt.gpu ? 'gpu' : opt.experiments ? 'experiments' : quick ? 'quick' : 'full',
   machine: {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
@@ -315,8 +377,8 @@ process.on('SIGINT', () => {
 });
 
 try {
-  const wantBrowser = !opt['no-browser'] && backends.length > 0;
-  const wantApp = !opt['no-app'];
+  const wantBrowser = !opt.gpu && !opt['no-browser'] && backends.length > 0;
+  const wantApp = !opt.gpu && !opt['no-app'];
   if (wantBrowser || wantApp) {
     const data = await datasetJob();
     results.dataset = data.kind === 'server' ? 'fmnist' : 'synthetic';
@@ -375,8 +437,33 @@ try {
     await cleanup();
   }
   if (!opt['no-node']) {
-    say('node: cpu and wasm backends (setupNodeBackend)');
-    results.node = (await runNodeBench({ quick, plansFor, growthFor, say })) satisfies NodeResult;
+    const nodeBackends = (opt['node-backends'] ?? (opt.gpu ? 'webgpu' : 'wasm,cpu,webgpu'))
+      .split(',')
+      .map((s) => s.trim()) as NodeBackendName[];
+    say(`node: ${nodeBackends.join(', ')} (setupNodeBackend)`);
+    results.node = (await runNodeBench({
+      quick,
+      backends: nodeBackends,
+      plansFor,
+      growthFor,
+      say,
+      torch: async (backend) => {
+        if (opt['no-torch']) return null;
+        const { PYTHON } = await import('../test/python');
+        if (!PYTHON) return null;
+        // Beside wasm: PyTorch's CPU on one thread; beside WebGPU: its CUDA device, if any.
+        const device = backend === 'webgpu' ? 'cuda' : 'cpu';
+        if (backend === 'cpu') return null;
+        return startTorchPeer({
+          python: PYTHON.python,
+          dataDir: existsSync(resolve(ROOT, '../shared/datasets'))
+            ? resolve(ROOT, '../shared/datasets')
+            : undefined,
+          device,
+          threads: 1,
+        });
+      },
+    })) satisfies NodeResult;
   }
 } finally {
   await cleanup();
