@@ -4,7 +4,7 @@
  * thread's long tasks (PerformanceObserver 'longtask', > 50 ms) while training with the charts
  * live. Settings come from the URL query string, as a shared link would give them.
  */
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 
 export interface AppPlan {
   /** Seconds of training observed after the first point. */
@@ -15,6 +15,40 @@ export interface AppPlan {
   build: 'dev' | 'prod';
   /** ?backend= on the page URL (the app's own choice when absent). */
   backend?: 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+  /** Use the app during the window: Features panel in view, a method switch, λ moved. */
+  interact?: boolean;
+}
+
+/** What a user does while a run trains, spread over the window (`ms`). */
+async function interact(page: Page, ms: number, say: (msg: string) => void) {
+  const t0 = Date.now();
+  const at = (share: number) => page.waitForTimeout(Math.max(0, t0 + share * ms - Date.now()));
+  const steps: [number, string, () => Promise<unknown>][] = [
+    [
+      0.1,
+      'Features panel in view',
+      () => page.getByRole('region', { name: 'Features' }).scrollIntoViewIfNeeded(),
+    ],
+    [
+      0.3,
+      'method → vanilla',
+      () => page.getByRole('combobox', { name: 'Method', exact: true }).selectOption('vanilla'),
+    ],
+    [
+      0.5,
+      'method → ITRA-c',
+      () => page.getByRole('combobox', { name: 'Method', exact: true }).selectOption('itra-c'),
+    ],
+    [0.7, 'λ → 1.2', () => page.getByRole('slider', { name: 'λ', exact: true }).fill('1.2')],
+    [0.8, 'charts in view', () => page.locator('.charts').scrollIntoViewIfNeeded()],
+  ];
+  for (const [share, what, act] of steps) {
+    await at(share);
+    await act().catch((e: Error) =>
+      say(`app: could not do "${what}": ${e.message.split('\n')[0]}`),
+    );
+  }
+  await at(1);
 }
 
 /** Self time of one function over the window (from a CPU profile). */
@@ -169,7 +203,8 @@ export async function measureApp(
       await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
       await cdp.send('Profiler.start');
     }
-    await page.waitForTimeout(plan.trainSeconds * 1000);
+    if (plan.interact) await interact(page, plan.trainSeconds * 1000, say);
+    else await page.waitForTimeout(plan.trainSeconds * 1000);
     let hot: ReturnType<typeof analyzeProfile> | undefined;
     if (cdp) {
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };

@@ -13,11 +13,12 @@
  *   npm run bench -- --gpu                   # bench/gpu.sh: Node WebGPU only, tiny/small/resnet
  *                                            # at batch 64 and 256, PyTorch CUDA where present
  *   npm run bench -- --load                  # a busy-loop child per core beside the app runs
+ *   npm run bench -- --interact              # the app runs: Features in view, method switch, λ moved
  *
  * Writes bench/results/<timestamp>.json (every raw figure, the machine) and prints a markdown
  * table and the budget lines (PASS/FAIL). Exits 0 even when a budget fails: it is a report.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +29,7 @@ import type { PreviewServer, ViteDevServer } from 'vite';
 import { chromiumPath, WEBGPU_ARGS } from '../e2e/browser';
 import type { NodeBackendName } from '../src/engine/nodeBackend';
 import type { BackendName } from '../src/protocol';
+import { DATASETS_DIR } from '../test/shared';
 import { type AppPlan, type AppResult, measureApp } from './app';
 import type { BenchModel, ModelPlan } from './engineBench';
 import { EXPERIMENTS } from './experiments';
@@ -66,13 +68,14 @@ const { values: opt } = parseArgs({
     batches: { type: 'string' },
     'row-seconds': { type: 'string' },
     load: { type: 'boolean', default: false },
+    interact: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
 });
 if (opt.help) {
   process.stdout.write(
-    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--app-seconds N] [--load] [--node-backends wasm,cpu,webgpu] [--no-torch] [--gpu [--models tiny,small,resnet] [--batches 64,256] [--row-seconds N]] [--port 4180]\n',
+    'npm run bench -- [--quick] [--backends webgpu,wasm,webgl,cpu] [--no-browser] [--no-app] [--no-node] [--experiments] [--profile-app] [--app-runs dev,prod,prod-webgpu] [--app-seconds N] [--load] [--interact] [--node-backends wasm,cpu,webgpu] [--no-torch] [--gpu [--models tiny,small,resnet] [--batches 64,256] [--row-seconds N]] [--port 4180]\n',
   );
   process.exit(0);
 }
@@ -362,7 +365,9 @@ let vite: ViteDevServer | null = null;
 let preview: PreviewServer | null = null;
 let previewDir: string | null = null;
 let browser: Browser | null = null;
+const loadProcs: ChildProcess[] = [];
 const cleanup = async () => {
+  for (const p of loadProcs.splice(0)) p.kill();
   await browser?.close().catch(() => {});
   browser = null;
   await vite?.close().catch(() => {});
@@ -411,6 +416,13 @@ try {
               only.includes(runName(r)) && all.findIndex((o) => runName(o) === runName(r)) === i,
           )
         : runs;
+      // --load: a busy-loop child per core beside the app, as on a laptop busy with other work.
+      if (opt.load) {
+        for (let i = 0; i < os.cpus().length; i++)
+          loadProcs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+        results.load = `${loadProcs.length} busy-loop processes (one per core) during the app runs`;
+        say(`app: ${results.load}`);
+      }
       for (const run of chosen) {
         const plan: AppPlan = {
           trainSeconds: opt['app-seconds'] ? Number(opt['app-seconds']) : quick ? 10 : 30,
@@ -418,6 +430,7 @@ try {
           profile: opt['profile-app'],
           build: run.build,
           backend: run.forceWebGpu ? 'webgpu' : undefined,
+          interact: opt.interact,
         };
         let url = base;
         if (run.build === 'prod') {
@@ -454,11 +467,12 @@ try {
         // Beside wasm: PyTorch's CPU on one thread; beside WebGPU: its CUDA device, if any.
         const device = backend === 'webgpu' ? 'cuda' : 'cpu';
         if (backend === 'cpu') return null;
+        // The shared copy where the engine's rows found theirs, else the product's cache.
+        const { cacheRoot } = await import('../server/cache');
+        const shared = resolve(DATASETS_DIR);
         return startTorchPeer({
           python: PYTHON.python,
-          dataDir: existsSync(resolve(ROOT, '../shared/datasets'))
-            ? resolve(ROOT, '../shared/datasets')
-            : undefined,
+          dataDir: existsSync(shared) ? shared : cacheRoot(),
           device,
           threads: 1,
         });

@@ -7,7 +7,7 @@ import { type BandGroup, groupBySeed } from './bands';
 import { gapReadout } from './chartData';
 import { downloadAllCharts } from './chartRegistry';
 import { fmtInt, fmtSigned } from './format';
-import { type ChartRun, MetricChart } from './MetricChart';
+import { type ChartRun, MetricChart, prepared } from './MetricChart';
 import { RunSwatch } from './RunSwatch';
 import { runColor, runDash } from './runStyle';
 
@@ -324,10 +324,12 @@ function TwinGap() {
 }
 
 /**
- * Redraws its chart `stagger` ms after the data changed, as a transition. Six recharts redraws
- * in one task were one 150–400 ms main-thread task (production build, points every ~0.5 s on
- * wasm); one chart per task, with round axes given to recharts (MetricChart) and its code warmed
- * up at load (ChartWarmup), each redraw stays under 50 ms (bench: 0 long tasks).
+ * Redraws its chart `stagger` ms after its own data changed, as a transition. Six recharts
+ * redraws in one task were one 150–400 ms main-thread task (production build, points every
+ * ~0.5 s on wasm); one chart per task, with round axes given to recharts (MetricChart) and its
+ * code warmed up at load (ChartWarmup), each redraw stays under 50 ms. Every flush gives every
+ * run a new points array: a chart whose own series did not change (σ and match of a vanilla
+ * run, the learning rate, Gini and KL without Gini + KL) keeps its props and is not redrawn.
  */
 function StaggeredChart({
   stagger,
@@ -335,20 +337,32 @@ function StaggeredChart({
   bands,
   ...rest
 }: ComponentProps<typeof MetricChart> & { stagger: number }) {
-  const [shown, setShown] = useState({ runs, bands });
-  const latest = useRef({ runs, bands });
+  const noBands = bands ?? NO_BANDS;
+  const [shown, setShown] = useState({ runs, bands: noBands });
+  const latest = useRef({ runs, bands: noBands });
+  // The newest runs known to draw what `shown` draws: compared with, so that the series cache
+  // only ever moves forward (never asked again for an older points array).
+  const base = useRef({ runs, bands: noBands });
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const { metric, smoothing, logScale = false } = rest;
   useEffect(() => {
-    latest.current = { runs, bands };
+    const next = { runs, bands: noBands };
+    latest.current = next;
+    if (pending.current !== null) return;
+    // Nothing this chart draws changed: keep the runs it shows (a memo hit in MetricChart).
+    if (sameDrawing(base.current, next, metric, smoothing, logScale)) {
+      base.current = next;
+      return;
+    }
     // A redraw already scheduled takes the newest runs: updates faster than `stagger` must
     // not keep postponing it.
-    if (pending.current !== null) return;
     pending.current = setTimeout(() => {
       pending.current = null;
       // A transition: React renders it in slices and yields to input between them.
+      base.current = latest.current;
       startTransition(() => setShown(latest.current));
     }, stagger);
-  }, [runs, bands, stagger]);
+  }, [runs, noBands, stagger, metric, smoothing, logScale]);
   useEffect(
     () => () => {
       if (pending.current !== null) clearTimeout(pending.current);
@@ -357,4 +371,32 @@ function StaggeredChart({
     [],
   );
   return <MetricChart runs={shown.runs} bands={shown.bands} {...rest} />;
+}
+
+/** Whether `next` draws what `shown` drew for this metric (series by identity: seriesCache). */
+function sameDrawing(
+  shown: { runs: readonly ChartRun[]; bands: readonly BandGroup[] },
+  next: { runs: readonly ChartRun[]; bands: readonly BandGroup[] },
+  metric: ComponentProps<typeof MetricChart>['metric'],
+  smoothing: number,
+  logScale: boolean,
+): boolean {
+  if (shown.runs === next.runs && shown.bands === next.bands) return true;
+  if (shown.bands !== next.bands && (shown.bands.length || next.bands.length)) return false;
+  if (shown.runs.length !== next.runs.length) return false;
+  return shown.runs.every((a, i) => {
+    const b = next.runs[i]!;
+    return (
+      a.id === b.id &&
+      a.name === b.name &&
+      a.color === b.color &&
+      a.dash === b.dash &&
+      a.current === b.current &&
+      a.side === b.side &&
+      a.lrStepwise === b.lrStepwise &&
+      a.events === b.events &&
+      (a.points === b.points ||
+        prepared(a, metric, smoothing, logScale) === prepared(b, metric, smoothing, logScale))
+    );
+  });
 }

@@ -12,28 +12,33 @@ import {
   YAxis,
 } from 'recharts';
 import type { Point, RunEvent } from '../engine/runRecord';
-import { type BandGroup, type BandSeries, cachedBandSeries, hiKey, loKey, rangeKey } from './bands';
+import { type BandGroup, cachedBandSeries, hiKey, loKey, rangeKey } from './bands';
 import { ChartTable } from './ChartTable';
 import { ChartTools } from './ChartTools';
 import type { CsvLine } from './chartCsv';
 import {
-  type ChartRow,
   collectMarkers,
   labelRows,
   type MetricKey,
   mergeRows,
   niceScale,
-  type PreparedSeries,
-  prepareSeries,
   rawKey,
   stepScale,
   valueRange,
 } from './chartData';
 import { chartSvg } from './chartExport';
+import {
+  ChartTooltip,
+  compactStep,
+  formatMetric,
+  MarkerLabel,
+  markerColor,
+  type TooltipEntry,
+} from './chartParts';
 import { registerChart } from './chartRegistry';
-import { fmtInt, fmtNum, fmtPct } from './format';
-import { RunSwatch } from './RunSwatch';
+import { fmtNum } from './format';
 import { runColor, runDash, runLineClass } from './runStyle';
+import { preparedIncremental } from './seriesCache';
 
 export interface ChartRun {
   id: string;
@@ -72,90 +77,13 @@ export interface MetricChartProps {
 const MAX_POINTS = 500;
 const NO_BANDS: readonly BandGroup[] = [];
 
-// Finished runs keep the same points array: cache their prepared series across renders.
-const cache = new WeakMap<readonly Point[], Map<string, PreparedSeries>>();
-
-function prepared(run: ChartRun, metric: MetricKey, smoothing: number, log: boolean) {
-  const key = `${metric}|${smoothing}|${log}`;
-  let m = cache.get(run.points);
-  if (!m) {
-    m = new Map();
-    cache.set(run.points, m);
-  }
-  let s = m.get(key);
-  if (!s) {
-    s = prepareSeries({ id: run.id, points: run.points }, metric, {
-      smoothing,
-      logScale: log,
-      maxPoints: MAX_POINTS,
-    });
-    m.set(key, s);
-  }
-  return s;
-}
-
-export function formatMetric(metric: MetricKey, v: number | null | undefined): string {
-  if (metric === 'testAcc') return fmtPct(v, 2);
-  return fmtNum(v, metric === 'sigma' || metric === 'match' || metric === 'lr' ? 4 : 3);
-}
-
-const compactStep = (v: number) =>
-  v >= 1e6 ? `${+(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(2)}k` : String(v);
-
-interface TooltipEntry {
-  dataKey?: unknown;
-  value?: unknown;
-  payload?: ChartRow;
-}
-
-function ChartTooltip(props: {
-  active?: boolean;
-  payload?: readonly TooltipEntry[];
-  runs: readonly ChartRun[];
-  bands: readonly { group: BandGroup; series: BandSeries }[];
-  metric: MetricKey;
-  smoothing: number;
-}) {
-  const { active, payload, runs, bands, metric, smoothing } = props;
-  if (!active || !payload?.length) return null;
-  const row = payload[0]?.payload;
-  if (!row) return null;
-  const shown = runs.filter((r) => row[r.id] !== undefined || row[rawKey(r.id)] !== undefined);
-  const shownBands = bands.filter((b) => row[b.group.id] !== undefined);
-  if (shown.length === 0 && shownBands.length === 0) return null;
-  return (
-    <div className="chart-tooltip" role="status">
-      <div className="chart-tooltip-head">
-        step {fmtInt(row.step)} · epoch {row.epoch.toFixed(2)}
-      </div>
-      {shown.map((r) => (
-        <div key={r.id} className="chart-tooltip-row">
-          <RunSwatch color={runColor(r.color)} dash={r.dash} />
-          <span className="chart-tooltip-name">{r.name}</span>
-          <span className="chart-tooltip-val">
-            {formatMetric(metric, row[r.id])}
-            {smoothing > 0 && row[rawKey(r.id)] !== undefined ? (
-              <span className="raw"> · raw {formatMetric(metric, row[rawKey(r.id)])}</span>
-            ) : null}
-          </span>
-        </div>
-      ))}
-      {shownBands.map(({ group: g, series }, i) => {
-        const [lo, hi] = [row[loKey(g.id)], row[hiKey(g.id)]];
-        const sd = lo !== undefined && hi !== undefined ? (hi - lo) / 2 : null;
-        return (
-          <div key={g.id} className="chart-tooltip-row">
-            <RunSwatch color={runColor(g.color)} dash={runDash(i)} />
-            <span className="chart-tooltip-name">{g.name}</span>
-            <span className="chart-tooltip-val">
-              {formatMetric(metric, row[g.id])}
-              {sd !== null ? ` ± ${formatMetric(metric, sd)}` : ''} (n={series.n})
-            </span>
-          </div>
-        );
-      })}
-    </div>
-  );
+/** The run's series for this chart (seriesCache.ts: only the points new since the last call are read). */
+export function prepared(run: ChartRun, metric: MetricKey, smoothing: number, log: boolean) {
+  return preparedIncremental(run.id, run.points, metric, {
+    smoothing,
+    logScale: log,
+    maxPoints: MAX_POINTS,
+  });
 }
 
 function MetricChartImpl(props: MetricChartProps) {
@@ -438,28 +366,6 @@ function MetricChartImpl(props: MetricChartProps) {
       ) : null}
     </figure>
   );
-}
-
-/** Marker labels sit in the top margin, above the data, in two staggered rows. */
-function MarkerLabel(props: { viewBox?: { x?: number; y?: number }; text: string; row: number }) {
-  const x = (props.viewBox?.x ?? 0) + 2;
-  const y = (props.viewBox?.y ?? 0) - 4 - props.row * 11;
-  return (
-    <text x={x} y={y} fontSize={10} fill="var(--chart-label)">
-      {props.text}
-    </text>
-  );
-}
-
-function markerColor(kind: RunEvent['kind']): string {
-  switch (kind) {
-    case 'warmup-end':
-      return 'var(--marker-warmup)';
-    case 'collapsed':
-      return 'var(--marker-collapsed)';
-    default:
-      return 'var(--marker-diverged)';
-  }
 }
 
 export const MetricChart = memo(MetricChartImpl);
