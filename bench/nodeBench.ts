@@ -45,7 +45,7 @@ export interface NodeResult {
 
 export type NodePlanKey = 'node-wasm' | 'node-cpu' | 'node-webgpu';
 
-async function loadData(id: DatasetId): Promise<{ data: DatasetSplits; source: string }> {
+export async function loadData(id: DatasetId): Promise<{ data: DatasetSplits; source: string }> {
   const { cacheDir } = await import('../server/cache');
   const shared = id === 'fmnist' ? 'fashion-mnist' : id;
   const dirs = [`${DATASETS_DIR}/${shared}`, cacheDir(id)];

@@ -28,6 +28,8 @@ export interface TorchPeer {
   /** ms for `steps` steps (batches drawn inside the window, synchronised at both ends). */
   run(id: string, steps: number): Promise<number>;
   denormals(id: string): Promise<{ subnormalShare: number; meanAbs: number }>;
+  /** Self CPU ms per op and step (torch.profiler), most first. */
+  profile(id: string, steps: number): Promise<{ name: string; selfMs: number; calls: number }[]>;
   dispose(id: string): Promise<void>;
   close(): void;
 }
@@ -93,6 +95,13 @@ export async function startTorchPeer(opts: {
     async denormals(id) {
       const r = await ask({ cmd: 'denormals', id });
       return { subnormalShare: Number(r.subnormalShare), meanAbs: Number(r.meanAbs) };
+    },
+    async profile(id, steps) {
+      return (await ask({ cmd: 'profile', id, steps })).ops as {
+        name: string;
+        selfMs: number;
+        calls: number;
+      }[];
     },
     async dispose(id) {
       await ask({ cmd: 'dispose', id });

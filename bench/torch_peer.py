@@ -9,6 +9,7 @@ One JSON object a line on stdin, one answer a line on stdout:
   {"cmd": "run", "id": "small/itra-c", "steps": 4}      -> {"ms": 812.3}
   {"cmd": "dispose", "id": "small/itra-c"}
   {"cmd": "denormals", "id": ...}                        -> share of subnormal feature values
+  {"cmd": "profile", "id": ..., "steps": 5}              -> self CPU ms per op and step
 The first line out says what runs: {"ready": true, "torch": "1.13.1", "device": "cpu", ...}.
 
     python3 bench/torch_peer.py --data-dir ../shared/datasets [--device cpu|cuda] [--threads 1]
@@ -117,6 +118,17 @@ def main():
                     tiny = torch.finfo(torch.float32).tiny
                     sub = ((a > 0) & (a < tiny)).float().mean().item()
                     out = dict(subnormalShare=sub, meanAbs=a.mean().item())
+            elif cmd == "profile":
+                # Self CPU time per op over `steps` steps (torch.profiler), for bench/profileStep.ts.
+                t = trainers[msg["id"]]
+                from torch.profiler import ProfilerActivity, profile
+                with profile(activities=[ProfilerActivity.CPU]) as prof:
+                    for _ in range(msg["steps"]):
+                        t.train_step(t.sampler.next())
+                ops = [dict(name=e.key, selfMs=e.self_cpu_time_total / 1000 / msg["steps"], calls=e.count // msg["steps"])
+                       for e in prof.key_averages()]
+                ops.sort(key=lambda o: -o["selfMs"])
+                out = dict(ops=ops[:40])
             elif cmd == "dispose":
                 trainers.pop(msg["id"], None)
                 out = dict(ok=True)
