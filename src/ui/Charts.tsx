@@ -12,6 +12,8 @@ import { RunSwatch } from './RunSwatch';
 import { runColor, runDash } from './runStyle';
 
 const LEGEND_ALL = 12;
+/** The shortest time between two redraws of one chart. */
+const MIN_REDRAW_MS = 1000;
 const NO_BANDS: BandGroup[] = [];
 
 /**
@@ -343,6 +345,7 @@ function StaggeredChart({
   // The newest runs known to draw what `shown` draws: compared with, so that the series cache
   // only ever moves forward (never asked again for an older points array).
   const base = useRef({ runs, bands: noBands });
+  const lastDraw = useRef(0);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const { metric, smoothing, logScale = false } = rest;
   useEffect(() => {
@@ -356,12 +359,16 @@ function StaggeredChart({
     }
     // A redraw already scheduled takes the newest runs: updates faster than `stagger` must
     // not keep postponing it.
+    // At most one redraw of a chart a second: points come twice a second on wasm, and under
+    // CPU load each recharts redraw is what turns into a long task.
+    const wait = Math.max(stagger, lastDraw.current + MIN_REDRAW_MS - performance.now());
     pending.current = setTimeout(() => {
       pending.current = null;
-      // A transition: React renders it in slices and yields to input between them.
+      lastDraw.current = performance.now();
       base.current = latest.current;
+      // A transition: React renders it in slices and yields to input between them.
       startTransition(() => setShown(latest.current));
-    }, stagger);
+    }, wait);
   }, [runs, noBands, stagger, metric, smoothing, logScale]);
   useEffect(
     () => () => {
