@@ -6,7 +6,7 @@
  *   npx tsx bench/profileStep.ts [--model small] [--variant itra-c] [--steps 5] [--warmup 20]
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
 import { setupNodeBackend } from '../src/engine/nodeBackend';
 import { Trainer } from '../src/engine/trainer';
