@@ -41,7 +41,7 @@ const trainer = new Trainer({
   environment: {
     backend: 'wasm',
     runtime: `node ${process.version}`,
-    tfjsVersion: tf.version.tfjs,
+    tfjsVersion: tf.version_core,
   },
 });
 const sampler = new BatchSampler(
