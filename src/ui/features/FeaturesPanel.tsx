@@ -10,20 +10,11 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { type SubsetImages, useFeaturesStore } from '../../state/featuresStore';
 import { useLibraryStore } from '../../state/runsLibrary';
 import { useTrainingStore } from '../../state/trainingStore';
-import { frameFor, frameSteps } from './featureData';
+import { frameFor, frameSteps, noEmbeddingReason } from './featureData';
 import { classNamesOf, Legend, RunViews, TwinDiff } from './RunViews';
 import './features.css';
 
 const EMPTY: EmbeddingFrame[] = [];
-
-/** Why a run without an embedding has none. */
-function noEmbeddingReason(r: RunRecord | undefined): string {
-  if (!r) return '';
-  if (r.migratedFrom !== undefined && r.migratedFrom < 3)
-    return `: this run was recorded (version-${r.migratedFrom} file) before the app had feature views.`;
-  if (r.config.embedSize === 0) return ': this run had the feature views off (embedding subset 0).';
-  return ' yet.';
-}
 
 /**
  * A stored run's subset images come from the loaded test split when it is the run's (same

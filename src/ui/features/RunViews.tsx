@@ -10,7 +10,7 @@ import { ClassBars } from './ClassBars';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { classColor, classMarker, markerSvg } from './classStyle';
 import { FeatureFigure, ValuesTable } from './FeatureFigure';
-import { classDiff, pointAt } from './featureData';
+import { classDiff, divergedNote, pointAt } from './featureData';
 import {
   classBarsCsv,
   classBarsSvg,
@@ -51,15 +51,6 @@ export function Legend({ classNames }: { classNames: readonly string[] }) {
 }
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
-
-/** Why a diverged run's frame is its last, or nothing. */
-function divergedNote(record: RunRecord, frame: EmbeddingFrame): string {
-  if (record.status !== 'diverged') return '';
-  const last = (record.embeddings ?? []).filter((f) => f.method === frame.method).at(-1);
-  return last && last.step === frame.step
-    ? ' (the run diverged after this step: its last frame)'
-    : '';
-}
 
 export function RunViews({
   record,

@@ -66,3 +66,21 @@ export function classDiff(
   if (!a || !b) return [];
   return a.map((x, k) => (x === null || b[k] === null || b[k] === undefined ? null : b[k]! - x));
 }
+
+/** Why a diverged run's frame is its last (the slider offers only steps with frames), or ''. */
+export function divergedNote(record: RunRecord, frame: EmbeddingFrame): string {
+  if (record.status !== 'diverged') return '';
+  const last = (record.embeddings ?? []).filter((f) => f.method === frame.method).at(-1);
+  return last && last.step === frame.step
+    ? ' (the run diverged after this step: its last frame)'
+    : '';
+}
+
+/** Why a run without an embedding has none: recorded before the views, views off, or not yet. */
+export function noEmbeddingReason(r: RunRecord | undefined): string {
+  if (!r) return '';
+  if (r.migratedFrom !== undefined && r.migratedFrom < 3)
+    return `: this run was recorded (version-${r.migratedFrom} file) before the app had feature views.`;
+  if (r.config.embedSize === 0) return ': this run had the feature views off (embedding subset 0).';
+  return ' yet.';
+}

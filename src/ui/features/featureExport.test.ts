@@ -1,7 +1,8 @@
 /** The feature views' files (CSV rows, SVG marks) and the scatter's arrow-key move. */
 import { describe, expect, it } from 'vitest';
-import type { EmbeddingFrame } from '../../engine/runRecord';
+import type { EmbeddingFrame, RunRecord } from '../../engine/runRecord';
 import { MARKERS, markerPath } from './classStyle';
+import { divergedNote, noEmbeddingReason } from './featureData';
 import {
   classBarsCsv,
   classBarsSvg,
@@ -70,5 +71,28 @@ describe('arrow keys in the scatter', () => {
     expect(nextPoint(s, 0, 0, -1)).toBe(2); // up on screen: (0, 1)
     expect(nextPoint(s, 0, -1, 0)).toBe(3);
     expect(nextPoint(s, 1, 1, 0)).toBe(1); // nothing further right
+  });
+});
+
+describe('captions', () => {
+  const pca = (step: number): EmbeddingFrame => ({ step, method: 'pca', xy: [], pred: [] });
+  const rec = (over: Partial<RunRecord>) =>
+    ({
+      status: 'completed',
+      embeddings: [pca(5), pca(10)],
+      config: { embedSize: 500 },
+      ...over,
+    }) as RunRecord;
+  it("a diverged run's last frame says so; earlier frames and other runs do not", () => {
+    const diverged = rec({ status: 'diverged' });
+    expect(divergedNote(diverged, pca(10))).toContain('diverged');
+    expect(divergedNote(diverged, pca(5))).toBe('');
+    expect(divergedNote(rec({}), pca(10))).toBe('');
+  });
+  it('no embedding: recorded before the views (migrated) vs the views off', () => {
+    expect(
+      noEmbeddingReason(rec({ migratedFrom: 1, config: { embedSize: 0 } as never })),
+    ).toContain('version-1 file) before the app had feature views');
+    expect(noEmbeddingReason(rec({ config: { embedSize: 0 } as never }))).toContain('views off');
   });
 });
