@@ -8,8 +8,9 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatasetMiddleware } from '../../server/datasetServer';
 import { memoryCache } from './browserCache';
-import { type DownloadProgress, fetchDatasetFile, loadDataset } from './browserFetch';
+import { loadDataset } from './browserFetch';
 import { DatasetError } from './errors';
+import { type DownloadProgress, fetchDatasetFile } from './fileDownload';
 import { parseDatasetFiles } from './parse';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

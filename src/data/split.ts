@@ -3,7 +3,7 @@
  * at hand (the KMNIST test split alone). Deterministic: no seed means "first part train,
  * last part test" in file order; a seed means a seeded shuffle first (same seed, same split).
  */
-import { Rng } from '../util/rng';
+import { Rng } from '../util/rng.ts';
 import type { ImageSet } from './dataset.ts';
 
 export interface CarveOptions {

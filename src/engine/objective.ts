@@ -6,10 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from './batches';
 import type { TrainConfig } from './config';
 import { discernLoss, discernPlan } from './discern';
+import type { BatchNormUpdate } from './layers';
 import { centerLoss, crossEntropy, smoothTargets } from './losses';
 import { matchingObjective } from './matching';
 import { type MatchingPlan, matchingPlan, unconditionalPlan } from './matchingPlan';
-import type { BatchNormUpdate, Model } from './models';
+import type { Model } from './models';
 
 /** λ_gini and λ_kl in force, or null when the discriminability loss is off. */
 export interface DiscernWeights {

@@ -15,21 +15,23 @@ import {
   usesWarmup,
   validatePatch,
 } from './config';
-import { discernPlan, discernTerms } from './discern';
 import {
-  confusionAccuracy,
-  confusionRows,
-  confusionTensor,
-  perClassAccuracy,
-} from './features/classStats';
+  collapsedEvent,
+  divergedEvent,
+  EVAL_SCALARS,
+  evalReadout,
+  evalScalars,
+  isCollapsed,
+} from './evalStep';
+import { confusionAccuracy, confusionRows, perClassAccuracy } from './features/classStats';
 import { FeatureViews, type FrameResult, type FeatureViews as Views } from './features/embedding';
 import type { EmbedSet } from './features/embedSet';
 import { addFrame } from './features/frames';
 import { withProgramChoices } from './kernels/programChoices';
+import type { BatchNormUpdate } from './layers';
 import { updatedCenters } from './losses';
-import { matchingLoss, normalizedIntraClassDistance, SIGMA_FLOOR } from './matching';
-import { type BatchNormUpdate, copyWeights, createModel, type Model } from './models';
-import { type DiscernWeights, planFor, trainingLoss } from './objective';
+import { copyWeights, createModel, type Model } from './models';
+import { type DiscernWeights, trainingLoss } from './objective';
 import { GuardedOptimizer } from './optimizer';
 import {
   type Point,
@@ -44,8 +46,6 @@ import { effectiveLearningRate } from './schedule';
 
 export { type DiscernWeights, type LossParts, trainingLoss } from './objective';
 
-/** Feature variance (mean over dimensions) below this counts as collapsed (spec). */
-export const COLLAPSE_VARIANCE = 1e-10;
 const BN_MOMENTUM = 0.1;
 
 export interface TrainerOptions {
@@ -283,84 +283,55 @@ export class Trainer {
     const model = this.model;
     const views = this.views;
     const k = model.numClasses;
-    const packed = withProgramChoices(() =>
-      tf.tidy(() => {
-        let ceTotal: tf.Tensor = tf.scalar(0);
-        let correct: tf.Tensor = tf.scalar(0);
-        let confusion: tf.Tensor = tf.zeros([k, k]);
-        for (const { x, y } of this.evalSet.batches) {
-          const logits = model.logits(model.features(x, false));
-          ceTotal = tf.add(ceTotal, tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)))));
-          correct = tf.add(
-            correct,
-            tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')),
-          );
-          if (views) confusion = tf.add(confusion, confusionTensor(y, logits as tf.Tensor2D));
-        }
-        const h1 = model.features(batch.x1, false);
-        const h2 = model.features(batch.x2, false);
-        const m = matchingLoss(tf.concat([h1, h2], 0), planFor(batch, cfg));
-        const featVar = tf.mean(tf.moments(tf.concat([h1, h2], 0), 0).variance);
-        const dt = discernTerms(h1, discernPlan(batch.labels1, batch.y1.shape[1]));
-        const n = Math.max(1, this.evalSet.size);
-        const scalars = tf.stack([
-          tf.div(ceTotal, n),
-          tf.div(correct, n),
-          tf.div(this.ceSum, Math.max(1, this.stepsSinceEval)),
-          m.match,
-          m.sigma,
-          normalizedIntraClassDistance(h1, h2, batch.y1, batch.y2),
-          featVar,
-          this.optimizer.healthy,
-          this.optimizer.finiteSteps,
-          dt.gini,
-          dt.kl,
-        ]);
-        // The feature views ride in the same single read (no extra read per eval step).
-        return views
-          ? tf.concat([scalars, tf.reshape(confusion, [-1]), views.tensors(model)])
-          : scalars;
-      }),
-    );
+    const packed = evalReadout({
+      model,
+      evalSet: this.evalSet,
+      views,
+      batch,
+      cfg,
+      ceSum: this.ceSum,
+      stepsSinceEval: this.stepsSinceEval,
+      healthy: this.optimizer.healthy,
+      finiteSteps: this.optimizer.finiteSteps,
+    });
     const v = await packed.data();
     packed.dispose();
     tf.tidy(() => this.ceSum.assign(tf.scalar(0)));
     this.stepsSinceEval = 0;
-    const [testCE, accRead, trainCE, match, sigma, intra, featVar, healthy, finiteSteps, gini, kl] =
-      Array.from(v.subarray(0, 11));
+    const {
+      testCE,
+      accRead,
+      trainCE,
+      match,
+      sigma,
+      intra,
+      featVar,
+      healthy,
+      finiteSteps,
+      gini,
+      kl,
+    } = evalScalars(v);
     const events: RunEvent[] = [];
     if (healthy < 0.5) {
-      const at = Math.round(finiteSteps) + 1;
-      events.push({
-        kind: 'diverged',
-        step: at,
-        detail: `The loss or the parameters became NaN or infinite at step ${at} (learning rate ${cfg.lr}). The parameters keep their last finite values.`,
-      });
+      events.push(divergedEvent(finiteSteps, cfg.lr));
       this.active = false;
       this.record.status = 'diverged';
       this.record.events.push(...events);
       return { point: null, events };
     }
-    if (!this.collapseReported && (featVar < COLLAPSE_VARIANCE || sigma <= SIGMA_FLOOR * 1.0001)) {
+    if (!this.collapseReported && isCollapsed(featVar, sigma)) {
       this.collapseReported = true;
-      events.push({
-        kind: 'collapsed',
-        step: this.step,
-        detail:
-          `Features collapsed (variance ${featVar.toExponential(2)}, σ ${sigma.toExponential(2)}): every input maps to nearly the same feature vector. ` +
-          'The biased MMD estimator rewards "all features equal" before cross-entropy has made the features class-dependent. ' +
-          'Use a longer warm-up, a smaller λ, or the unbiased estimator.',
-      });
+      events.push(collapsedEvent(this.step, featVar, sigma));
     }
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
     let testAcc = accRead;
     let viewFields: Partial<Point> = {};
     let frame: FrameResult | undefined;
     if (views) {
-      const confusion = confusionRows(v.subarray(11, 11 + k * k), k);
+      const confusion = confusionRows(v.subarray(EVAL_SCALARS, EVAL_SCALARS + k * k), k);
       // With the views on, test accuracy is the confusion's trace / sum (same subset, same argmax).
       testAcc = confusionAccuracy(confusion) ?? Number.NaN;
-      frame = views.unpack(v as Float32Array, 11 + k * k, this.step);
+      frame = views.unpack(v as Float32Array, EVAL_SCALARS + k * k, this.step);
       viewFields = {
         confusion,
         classAcc: perClassAccuracy(confusion),

@@ -4,83 +4,21 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  expectClose,
+  KERNEL_TOL,
+  onBoth,
+  randn,
+  valueAndGrads,
+} from '../../../test/cpuWasmCompare';
 import { setupNodeBackend } from '../nodeBackend';
 import { registerEngineKernels } from './registerEngineKernels';
 import { runKernel } from './registry';
 import { WASM_GRADIENT_KERNELS } from './wasmGradients';
 
-/** Float32 reassociation only: XNNPACK and the cpu backend sum in different orders. */
-const KERNEL_TOL = 1e-5;
-/** A whole CNN's loss gradient: a few more roundings along the chain. */
-const MODEL_TOL = 1e-4;
-
 beforeAll(async () => {
   await setupNodeBackend('wasm');
 });
-
-/** Seeded standard normals (mulberry32 + Box-Muller), identical on every backend. */
-function normals(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-  }
-  return out;
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const randn = (shape: number[], seed: number) => tf.tensor(normals(size(shape), seed), shape);
-
-/** Runs `f` on cpu, then on wasm (left active); returns both results' values. */
-async function onBoth(
-  f: () => tf.Tensor[],
-): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
-  const read = async (backend: string) => {
-    await tf.setBackend(backend);
-    // tidy: inputs made inside f are freed; the returned tensors are disposed below.
-    const ts = tf.tidy(f);
-    const values = await Promise.all(ts.map(async (t) => Float32Array.from(await t.data())));
-    tf.dispose(ts);
-    return values;
-  };
-  const cpu = await read('cpu');
-  const wasm = await read('wasm');
-  return { cpu, wasm };
-}
-
-function relErr(ref: Float32Array, got: Float32Array): number {
-  expect(got.length).toBe(ref.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ref[i]! - got[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
-function expectClose(r: { cpu: Float32Array[]; wasm: Float32Array[] }, tol: number): void {
-  expect(r.wasm.length).toBe(r.cpu.length);
-  r.cpu.forEach((ref, i) => {
-    const err = relErr(ref, r.wasm[i]!);
-    expect(err, `output ${i}: relative error ${err.toExponential(2)}`).toBeLessThanOrEqual(tol);
-  });
-}
-
-/** y and the gradients of Σ y ⊙ dy with respect to every input, dy fixed by `seed`. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], seed: number) {
-  const y = f(...xs);
-  const dy = randn(y.shape, seed);
-  const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs);
-  return [y, ...grads];
-}
 
 describe('registerEngineKernels (wasm gradients)', () => {
   it('registers every listed kernel for wasm, idempotently and without warnings', () => {
@@ -303,104 +241,5 @@ describe('BatchMatMul (transposes sent to XNNPACK) and Tile', () => {
       ];
     });
     expectClose(r, 0);
-  });
-});
-
-/**
- * conv3x3(8)-relu-maxpool-conv3x3(16)-relu-maxpool-dense(32)-relu-dense(10). With batch norm
- * (conv-BN-relu-pool) the conv biases are left out: BN cancels them, so their gradient is
- * round-off on both backends and has no relative error to compare.
- */
-function cnnLoss(w: tf.Tensor[], x: tf.Tensor4D, labels: tf.Tensor2D, bn: boolean): tf.Scalar {
-  type T = tf.Tensor | undefined;
-  const [c1, b1, c2, b2, d1, e1, d2, e2, g1, h1, g2, h2]: T[] = bn
-    ? [w[0], undefined, w[1], undefined, ...w.slice(2)]
-    : w;
-  const block = (h: tf.Tensor4D, k: T, b: T, g: T, beta: T): tf.Tensor4D => {
-    let y: tf.Tensor4D = tf.conv2d(h, k as tf.Tensor4D, 1, 'same');
-    if (b) y = tf.add(y, b);
-    if (g && beta) {
-      const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      y = tf.batchNorm(y, mean, variance, beta, g, 1e-5) as tf.Tensor4D;
-    }
-    return tf.maxPool(tf.relu(y), 2, 2, 'valid');
-  };
-  let h = block(x, c1, b1, g1, h1);
-  h = block(h, c2, b2, g2, h2);
-  const z = tf.relu(tf.add(tf.matMul(tf.reshape(h, [x.shape[0], -1]), d1 as tf.Tensor2D), e1!));
-  const logits = tf.add(tf.matMul(z as tf.Tensor2D, d2 as tf.Tensor2D), e2!);
-  return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0.1) as tf.Scalar;
-}
-
-const CNN_SHAPES = [
-  [3, 3, 1, 8],
-  [8],
-  [3, 3, 8, 16],
-  [16],
-  [7 * 7 * 16, 32],
-  [32],
-  [32, 10],
-  [10],
-  [8],
-  [8],
-  [16],
-  [16],
-];
-
-/** Weights in cnnLoss's order; with `bn`, no conv biases and BN's γ, β appended. */
-function cnnInputs(batch: number, bn: boolean) {
-  const all = CNN_SHAPES.map((s, i) =>
-    tf.mul(randn(s, 100 + i), s.length > 1 ? Math.sqrt(2 / size(s.slice(0, -1))) : 0.1),
-  );
-  const w = bn ? all.filter((_, i) => i !== 1 && i !== 3) : all.slice(0, 8);
-  tf.dispose(all.filter((t) => !w.includes(t)));
-  const x = randn([batch, 28, 28, 1], 200) as tf.Tensor4D;
-  const labels = tf.oneHot(
-    tf.slice(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 7], 'int32'), 0, batch),
-    10,
-  );
-  return { w, x, labels: labels as tf.Tensor2D };
-}
-
-describe('small CNN end to end', () => {
-  for (const bn of [false, true]) {
-    it(`loss gradient w.r.t. all ${bn ? 10 : 8} weights matches cpu${bn ? ' (batch norm)' : ''}`, async () => {
-      const r = await onBoth(() => {
-        const { w, x, labels } = cnnInputs(12, bn);
-        const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
-          cnnLoss(ws, x, labels, bn),
-        )(w);
-        return [value, ...grads];
-      });
-      expectClose(r, MODEL_TOL);
-    });
-  }
-});
-
-describe('memory', () => {
-  it('50 gradient steps leave no tensors and no wasm heap growth', async () => {
-    await tf.setBackend('wasm');
-    const { w, x, labels } = cnnInputs(8, true);
-    const step = () =>
-      tf.tidy(() => {
-        const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
-          cnnLoss(ws, x, labels, true),
-        )(w);
-        // Touch the results so that nothing is skipped.
-        return tf.add(value, tf.addN(grads.map((g) => tf.sum(g))));
-      });
-    const heap = () =>
-      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
-    for (let i = 0; i < 3; i++) step().dispose();
-    const before = tf.memory();
-    const heapBefore = heap();
-    for (let i = 0; i < 50; i++) step().dispose();
-    const after = tf.memory();
-    expect(after.numTensors).toBe(before.numTensors);
-    expect(after.numBytes).toBe(before.numBytes);
-    expect(after.numDataBuffers).toBe(before.numDataBuffers);
-    // The heap may grow once to a high-water mark but must not creep step after step.
-    expect(heap() - heapBefore).toBeLessThanOrEqual(4 * 2 ** 20);
-    tf.dispose([...w, x, labels]);
   });
 });
