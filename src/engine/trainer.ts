@@ -27,21 +27,14 @@ import { confusionAccuracy, confusionRows, perClassAccuracy } from './features/c
 import { FeatureViews, type FrameResult, type FeatureViews as Views } from './features/embedding';
 import type { EmbedSet } from './features/embedSet';
 import { addFrame } from './features/frames';
+import { initialRecord } from './initialRecord';
 import { withProgramChoices } from './kernels/programChoices';
 import type { BatchNormUpdate } from './layers';
 import { updatedCenters } from './losses';
 import { copyWeights, createModel, type Model } from './models';
 import { type DiscernWeights, trainingLoss } from './objective';
 import { GuardedOptimizer } from './optimizer';
-import {
-  type Point,
-  RUN_SCHEMA_ID,
-  RUN_SCHEMA_VERSION,
-  type RunEnvironment,
-  type RunEvent,
-  type RunRecord,
-  type SweepInfo,
-} from './runRecord';
+import type { Point, RunEnvironment, RunEvent, RunRecord, SweepInfo } from './runRecord';
 import { effectiveLearningRate } from './schedule';
 
 export { type DiscernWeights, type LossParts, trainingLoss } from './objective';
@@ -95,7 +88,7 @@ export class Trainer {
 
   constructor(opts: TrainerOptions) {
     this.cfg = { ...opts.config };
-    const { train, test, numClasses } = opts.data;
+    const { train, numClasses } = opts.data;
     this.evalSet = opts.evalSet;
     this.model = createModel(
       this.cfg.model,
@@ -117,38 +110,7 @@ export class Trainer {
     this.views = opts.embedSet
       ? new FeatureViews(opts.embedSet, this.model, this.cfg.seed, opts.keepFeatures)
       : null;
-    this.record = {
-      schema: RUN_SCHEMA_ID,
-      version: RUN_SCHEMA_VERSION,
-      id: opts.runId,
-      name: opts.name,
-      createdAt: new Date().toISOString(),
-      config: { ...this.cfg },
-      data: {
-        trainSize: train.count,
-        testSize: test.count,
-        evalSize: opts.evalSet.size,
-        split: opts.data.split,
-        splitNote: opts.data.splitNote,
-        ...(opts.corruptedLabels ? { corruptedLabels: opts.corruptedLabels } : {}),
-      },
-      environment: opts.environment,
-      twin: opts.twin,
-      ...(opts.sweep ? { sweep: opts.sweep } : {}),
-      status: 'running',
-      steps: 0,
-      points: [],
-      events: [],
-      ...(opts.embedSet
-        ? {
-            embedSubset: {
-              indices: Array.from(opts.embedSet.indices),
-              labels: Array.from(opts.embedSet.labels),
-            },
-            embeddings: [],
-          }
-        : {}),
-    };
+    this.record = initialRecord(opts, this.cfg);
   }
 
   /** The settings in force now (the record's `config` keeps the initial ones). */
