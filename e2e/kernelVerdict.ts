@@ -3,6 +3,7 @@
  * (kernels.spec.ts: WebGPU and WebGL in Chromium) and the Node one (test/nodeWebGpu.test.ts:
  * WebGPU on Dawn). Each takes the runner's own `expect` (Playwright's or Vitest's).
  */
+import { ELEMENTWISE_CASES, exactMismatch } from '../src/engine/kernels/kernelCases';
 
 export interface BackendCheck {
   error?: string;
@@ -105,26 +106,13 @@ export function expectGpuAgrees(
  * ∞ gradient entry).
  */
 export function expectExactKernels(expect: Expect, r: BackendCheck, backend: string): void {
-  const e = r.elementwise;
-  expect(e.candidate, `${backend} SGD candidate`).toEqual([0.375, 1.625, 3.75, 3.875, 4.25]);
-  expect(e['velocity ok'], `${backend} velocity`).toEqual([1.25, 0.75, -1.5, 0.25, 1.5]);
-  expect(e['velocity refused'], `${backend} velocity, refused`).toEqual([0.5, -0.5, 1, 0, 2]);
-  expect(e['select ok'], `${backend} select`).toEqual([1, 2, 3, 4, 5]);
-  expect(e['select refused'], `${backend} select, refused`).toEqual([1, 1, -2, 0.25, 0.5]);
-  expect(e['relu backward']!.map(String), `${backend} ReLU backward`).toEqual([
-    '2',
-    '0',
-    'NaN',
-    'NaN',
-    '-Infinity',
-    '0',
-  ]);
-  // The bias-gradient sum (average pools on SwiftShader GPUs): exact, and non-finite where a
-  // NaN or ∞ sits (the step guard's signal).
-  const [finite, withNaN, withInf] = e['channel sum']!;
-  expect(finite, `${backend} channel sum`).toBe(36);
-  expect(Number.isFinite(withNaN), `${backend} channel sum with a NaN`).toBe(false);
-  expect(withInf, `${backend} channel sum with ∞`).toBe(Number.POSITIVE_INFINITY);
+  // The shared table's exact values (kernelCases.ts), every case present.
+  expect(Object.keys(r.elementwise), `${backend} elementwise cases`).toEqual(
+    ELEMENTWISE_CASES.map((c) => c.name),
+  );
+  for (const c of ELEMENTWISE_CASES) {
+    expect(exactMismatch(r.elementwise[c.name]!, c.want), `${backend} ${c.name}`).toBe(null);
+  }
   const g = r.guard;
   expect(g.afterFinite, `${backend} guard, finite step`).toEqual([0.5, 1.5, 2.5]);
   expect(g.lastAfterFinite, `${backend} guard, 12th tensor`).toEqual(

@@ -1,7 +1,9 @@
 /**
- * Runs in a real browser page (served from source by the dev server): the median bandwidth and
- * the matching loss with its written-out gradient on each GPU backend (webgpu, webgl), against
- * a CPU reference computed in the same page. Results go to `window.kernelCheck` for the spec.
+ * Runs in a real browser page (served from source by the dev server) on each GPU backend
+ * (webgpu, webgl): the shared kernel cases (src/engine/kernels/kernelCases.ts: median bandwidth,
+ * elementwise, Match_c with its gradients; the unit tests run them on cpu and wasm), then the
+ * whole model, the guard, direct convolution and filter gradient, against a CPU reference
+ * computed in the same page. Results go to `window.kernelCheck` for the spec.
  * Node runs the same checks on Dawn's WebGPU (test/nodeWebGpu.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,9 +12,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
-import { channelSum } from '../../src/engine/kernels/channelSum';
 import { DIRECT_CONV2D } from '../../src/engine/kernels/directConv';
 import { convFilterGradient, filterGradientByTaps } from '../../src/engine/kernels/filterGradient';
+import {
+  ELEMENTWISE_CASES,
+  matchingOutputs,
+  medianCases,
+} from '../../src/engine/kernels/kernelCases';
 import { hasMatchingKernels } from '../../src/engine/kernels/matchingKernels';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/kernels/median';
 import {
@@ -21,11 +27,8 @@ import {
   withProgramChoices,
 } from '../../src/engine/kernels/programChoices';
 import { registerEngineKernels } from '../../src/engine/kernels/registerEngineKernels';
-import { reluBackward } from '../../src/engine/kernels/reluBackward';
-import { selectByFlag, sgdCandidate, sgdVelocity } from '../../src/engine/kernels/sgdUpdate';
 import {
   clearMatchingCache,
-  matchingLossOf,
   medianBandwidth,
   pairwiseSqDist,
   SIGMA_FLOOR,
@@ -33,40 +36,15 @@ import {
 import { createModel } from '../../src/engine/models';
 import { GuardedOptimizer } from '../../src/engine/optimizer';
 import { trainingLoss } from '../../src/engine/trainer';
+import { Rng } from '../../src/util/rng';
 
-/** Deterministic pseudo-random numbers (no Math.random: the spec compares backends). */
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+/** Seeded uniform numbers in [0, 1) (no Math.random: the spec compares backends). */
+function seeded(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
-interface MedianCase {
-  name: string;
-  rows: number;
-  dim: number;
-  values: number[];
-}
-
-function medianCases(): MedianCase[] {
-  const r = lcg(7);
-  const rand = (rows: number, dim: number, scale = 1) =>
-    Array.from({ length: rows * dim }, () => (r() - 0.5) * scale);
-  return [
-    { name: 'n=2 (one pair)', rows: 2, dim: 3, values: rand(2, 3) },
-    { name: 'n=3 (odd count of pairs)', rows: 3, dim: 4, values: rand(3, 4) },
-    { name: 'n=4 (even count)', rows: 4, dim: 2, values: rand(4, 2) },
-    { name: 'n=17', rows: 17, dim: 5, values: rand(17, 5, 10) },
-    // Integer points on a line: many equal distances (ties across the middle).
-    { name: 'ties', rows: 12, dim: 1, values: Array.from({ length: 12 }, (_, i) => i % 4) },
-    { name: 'all equal (σ at its floor)', rows: 8, dim: 3, values: Array(24).fill(0.5) },
-    { name: 'n=128 (a 64 + 64 batch)', rows: 128, dim: 64, values: rand(128, 64, 0.1) },
-    { name: 'n=200 (uneven power of two)', rows: 200, dim: 8, values: rand(200, 8) },
-  ];
-}
-
+/** The shared median cases (kernelCases.ts) against the CPU reference computed in this page. */
 async function medians(): Promise<Array<{ name: string; got: number; want: number }>> {
   const out = [];
   for (const c of medianCases()) {
@@ -84,37 +62,12 @@ async function medians(): Promise<Array<{ name: string; got: number; want: numbe
   return out;
 }
 
-/** Match_c, σ and both gradients on a 24 + 20 batch with 5 classes, both estimators. */
-async function matching(): Promise<Record<string, number[]>> {
-  const r = lcg(11);
-  const h1 = tf.tensor2d(Array.from({ length: 24 * 6 }, r), [24, 6]);
-  const h2 = tf.tensor2d(Array.from({ length: 20 * 6 }, r), [20, 6]);
-  const l1 = Array.from({ length: 24 }, (_, i) => i % 5);
-  const l2 = Array.from({ length: 20 }, (_, i) => (i * 3) % 4); // class 4 only in S1
-  const out: Record<string, number[]> = {};
-  for (const estimator of ['biased', 'unbiased'] as const) {
-    let sigma: tf.Tensor | null = null;
-    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => {
-      const m = matchingLossOf(a as tf.Tensor2D, b as tf.Tensor2D, l1, l2, 5, estimator);
-      sigma = tf.keep(m.sigma);
-      return m.match;
-    })([h1, h2]);
-    out[`${estimator} sigma`] = Array.from(await sigma!.data());
-    out[`${estimator} match`] = Array.from(await value.data());
-    out[`${estimator} dH1`] = Array.from(await grads[0]!.data());
-    out[`${estimator} dH2`] = Array.from(await grads[1]!.data());
-    tf.dispose([value, ...grads, sigma!]);
-  }
-  tf.dispose([h1, h2]);
-  return out;
-}
-
 /**
  * One training objective of the tiny CNN (fused conv/dense kernels with written-out gradients,
  * cross-entropy, Match_c) and its gradient w.r.t. every parameter, on a fixed 12 + 10 batch.
  */
 async function wholeModel(): Promise<Record<string, number[]>> {
-  const r = lcg(5);
+  const r = seeded(5);
   const model = createModel('tiny', { height: 28, width: 28, channels: 1 }, 10, 3);
   const images = (m: number) => tf.tensor4d(Array.from({ length: m * 784 }, r), [m, 28, 28, 1]);
   const labels1 = Int32Array.from({ length: 12 }, (_, i) => i % 4);
@@ -225,7 +178,7 @@ async function guard(): Promise<{
  */
 async function directConvs(): Promise<Array<{ name: string; error: number }>> {
   if (tf.getBackend() !== 'webgpu') return [];
-  const r = lcg(11);
+  const r = seeded(11);
   const cases: Array<[string, number[], number[], number, 'same' | 'valid', 'relu' | 'linear']> = [
     ['tiny layer 1', [5, 28, 28, 1], [3, 3, 1, 8], 1, 'same', 'relu'],
     ['tiny layer 2', [5, 14, 14, 8], [3, 3, 8, 16], 1, 'same', 'relu'],
@@ -277,7 +230,7 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
  * error relative to the largest value.
  */
 async function filterGradients(): Promise<Array<{ cin: number; byTaps: boolean; error: number }>> {
-  const r = lcg(13);
+  const r = seeded(13);
   const out = [];
   for (const cin of [1, 8, 32]) {
     const t = (shape: [number, number, number, number]) =>
@@ -305,44 +258,17 @@ async function filterGradients(): Promise<Array<{ cin: number; byTaps: boolean; 
 }
 
 /**
- * The engine's elementwise kernels on this backend with the flag made as the optimizer makes it
- * (a Select from a bool): the SGD candidate, the velocity and the select at ok = 1 and ok = 0,
- * and the ReLU backward with NaN and ±∞. Exact expected values (they are exact in float32).
+ * The shared elementwise cases (kernelCases.ts: SGD candidate, velocity and select with the flag
+ * at 1 and 0, the ReLU backward with NaN and ±∞, the bias-gradient channel sum) on this
+ * backend; the verdict compares them with the table's exact values.
  */
 async function elementwise(): Promise<Record<string, number[]>> {
-  const flag = (on: boolean) =>
-    tf.where(tf.scalar(on, 'bool'), tf.scalar(1), tf.scalar(0)) as tf.Scalar;
-  const p = tf.tensor1d([1, 2, 3, 4, 5]);
-  const v = tf.tensor1d([0.5, -0.5, 1, 0, 2]);
-  const g = tf.tensor1d([1, 1, -2, 0.25, 0.5]);
-  const lr = tf.scalar(0.5);
-  const inf = Number.POSITIVE_INFINITY;
-  const dy = tf.tensor1d([2, 3, Number.NaN, inf, -inf, 6]);
-  const y = tf.tensor1d([1, 0, 0, 0, 1, -1]);
-  // A bias gradient [N=2, H=2, W=2, C=3]: channel 0 the integers 1…8 (sum 36, exact through an
-  // average of 4 and a product by 4), channel 1 a NaN among them, channel 2 a +∞.
-  const biasDy = tf.tensor4d(
-    Array.from({ length: 24 }, (_, i) => {
-      const [pixel, c] = [Math.floor(i / 3), i % 3];
-      if (c === 1 && pixel === 5) return Number.NaN;
-      if (c === 2 && pixel === 2) return inf;
-      return pixel + 1;
-    }),
-    [2, 2, 2, 3],
-  );
-  // In a tidy: the flags and their scalars go; the outputs are returned, so kept.
-  const outs: Record<string, tf.Tensor> = tf.tidy(() => ({
-    candidate: sgdCandidate(p, v, g, lr, 0.5),
-    'velocity ok': sgdVelocity(flag(true), v, g, 0.5),
-    'velocity refused': sgdVelocity(flag(false), v, g, 0.5),
-    'select ok': selectByFlag(flag(true), p, g),
-    'select refused': selectByFlag(flag(false), p, g),
-    'relu backward': reluBackward(dy, y),
-    'channel sum': channelSum(biasDy),
-  }));
   const result: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(outs)) result[k] = Array.from(await t.data(), (x) => x + 0);
-  tf.dispose([p, v, g, lr, dy, y, biasDy, ...Object.values(outs)]);
+  for (const c of ELEMENTWISE_CASES) {
+    const t = tf.tidy(c.run);
+    result[c.name] = Array.from(await t.data(), (x) => x + 0);
+    t.dispose();
+  }
   return result;
 }
 
@@ -358,7 +284,7 @@ export async function checkBackend(backend: string): Promise<Record<string, unkn
       programChoices: onEmulatedWebGpu(),
       emulatedWebGl: onEmulatedWebGl(),
       medians: await medians(),
-      matching: { ...(await matching()), ...(await wholeModel()) },
+      matching: { ...(await matchingOutputs()), ...(await wholeModel()) },
       guard: await guard(),
       directConvs: await directConvs(),
       filterGradients: await filterGradients(),

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearMatchingCache, medianBandwidth, pairwiseSqDist, SIGMA_FLOOR } from '../matching';
+import { medianCases } from './kernelCases';
 import {
   hasMedianKernel,
   UPPER_TRIANGLE_MEDIAN,
@@ -72,31 +73,19 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it('is registered and gives the same σ as topk, ties and odd/even counts included', async () => {
       await tf.setBackend(backend);
       expect(hasMedianKernel(128)).toBe(true);
-      const shapes: Array<[number, number]> = [
-        [2, 3],
-        [3, 2],
-        [4, 5],
-        [17, 4],
-        [64, 16],
-        [128, 8],
-      ];
-      for (const [n, dim] of shapes) {
-        const h = tf.randomNormal([n, dim], 0, 1, 'float32', n) as tf.Tensor2D;
+      // The shared table (kernelCases.ts; the browser page runs it on webgl and webgpu).
+      for (const c of medianCases()) {
+        const h = tf.tensor2d(c.values, [c.rows, c.dim]);
         const d = pairwiseSqDist(h);
         const s = medianBandwidth(d);
         expect(s.shape).toEqual([]);
-        expect(s.dataSync()[0], `n=${n}`).toBe(Math.max(SIGMA_FLOOR, topkMedian(d)));
+        const want = Math.fround(Math.max(SIGMA_FLOOR, topkMedian(d)));
+        expect(s.dataSync()[0], c.name).toBe(want);
+        // The CPU reference the page compares against gives the same.
+        const ref = Math.fround(Math.max(SIGMA_FLOOR, upperTriangleMedian(d.dataSync(), c.rows)));
+        expect(ref, c.name).toBe(want);
         tf.dispose([h, d, s]);
       }
-      // Points 0,1,2,3 repeated: many equal distances across the middle.
-      const grid = tf.tensor2d(
-        Array.from({ length: 12 }, (_, i) => i % 4),
-        [12, 1],
-      );
-      const d = pairwiseSqDist(grid);
-      const s = medianBandwidth(d);
-      expect(s.dataSync()[0]).toBe(topkMedian(d));
-      tf.dispose([grid, d, s]);
     });
 
     it('floors σ at 1e-6 when the features are all equal', async () => {

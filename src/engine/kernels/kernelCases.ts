@@ -1,0 +1,174 @@
+/**
+ * One table of kernel cases, run by the unit tests on cpu and wasm (kernelCases.test.ts,
+ * median.test.ts) and by the browser page on webgl and webgpu (e2e/pages/kernels.ts, also
+ * Node's Dawn WebGPU through test/nodeWebGpu.test.ts). No DOM and no node: imports, so that
+ * vitest and the Vite dev page load the same file. Inputs come from the project's seeded
+ * generator, so every backend sees the same values.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../util/rng';
+import { matchingLossOf } from '../matching';
+import { channelSum } from './channelSum';
+import { reluBackward } from './reluBackward';
+import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdUpdate';
+
+/** The median bandwidth of `values` as [rows, dim] features; reference: upperTriangleMedian. */
+export interface MedianCase {
+  name: string;
+  rows: number;
+  dim: number;
+  values: number[];
+}
+
+export function medianCases(): MedianCase[] {
+  const rng = new Rng(7);
+  const rand = (rows: number, dim: number, scale = 1) =>
+    Array.from({ length: rows * dim }, () => (rng.next() - 0.5) * scale);
+  const c = (name: string, rows: number, dim: number, scale = 1): MedianCase => ({
+    name,
+    rows,
+    dim,
+    values: rand(rows, dim, scale),
+  });
+  return [
+    c('n=2 (one pair)', 2, 3),
+    c('n=3 (odd count of pairs)', 3, 4),
+    c('n=3, dim 2', 3, 2),
+    c('n=4 (even count)', 4, 2),
+    c('n=4, dim 5', 4, 5),
+    c('n=17', 17, 5, 10),
+    c('n=17, dim 4', 17, 4),
+    c('n=64', 64, 16),
+    // Integer points on a line: many equal distances (ties across the middle).
+    { name: 'ties', rows: 12, dim: 1, values: Array.from({ length: 12 }, (_, i) => i % 4) },
+    { name: 'all equal (σ at its floor)', rows: 8, dim: 3, values: Array(24).fill(0.5) },
+    { name: 'all equal, 6 × 3', rows: 6, dim: 3, values: Array(18).fill(0.25) },
+    c('n=128 (a 64 + 64 batch)', 128, 64, 0.1),
+    c('n=128, dim 8', 128, 8),
+    c('n=200 (uneven power of two)', 200, 8),
+  ];
+}
+
+/**
+ * An elementwise kernel case with exact expected values (exact in float32 on every backend):
+ * a number is compared as String (NaN and ±∞ included, −0 read as 0); 'non-finite' accepts NaN
+ * or ±∞ (wasm's and the GPUs' average pools may turn a NaN into −∞: both refuse the step).
+ */
+export interface ExactCase {
+  name: string;
+  /** Builds its inputs and runs the kernel; call inside tf.tidy. */
+  run: () => tf.Tensor;
+  want: Array<number | 'non-finite'>;
+}
+
+const inf = Number.POSITIVE_INFINITY;
+/** The flag as the optimizer makes it: a Select from a bool. */
+const flag = (on: boolean) =>
+  tf.where(tf.scalar(on, 'bool'), tf.scalar(1), tf.scalar(0)) as tf.Scalar;
+const sgdInputs = () => ({
+  p: tf.tensor1d([1, 2, 3, 4, 5]),
+  v: tf.tensor1d([0.5, -0.5, 1, 0, 2]),
+  g: tf.tensor1d([1, 1, -2, 0.25, 0.5]),
+});
+/**
+ * A bias gradient [N=2, H=2, W=2, C=3]: channel 0 the integers 1…8 (sum 36, exact through an
+ * average of 4 and a product by 4), channel 1 a NaN among them, channel 2 a +∞.
+ */
+const biasGradient = () =>
+  tf.tensor4d(
+    Array.from({ length: 24 }, (_, i) => {
+      const [pixel, c] = [Math.floor(i / 3), i % 3];
+      if (c === 1 && pixel === 5) return Number.NaN;
+      if (c === 2 && pixel === 2) return inf;
+      return pixel + 1;
+    }),
+    [2, 2, 2, 3],
+  );
+
+/** p − 0.5·(0.5v + g); the flag at 0 leaves v and p as they are; dy·step(y) keeps NaN and ±∞. */
+export const ELEMENTWISE_CASES: ExactCase[] = [
+  {
+    name: 'candidate',
+    run: () => {
+      const { p, v, g } = sgdInputs();
+      return sgdCandidate(p, v, g, tf.scalar(0.5), 0.5);
+    },
+    want: [0.375, 1.625, 3.75, 3.875, 4.25],
+  },
+  {
+    name: 'velocity ok',
+    run: () => sgdVelocity(flag(true), sgdInputs().v, sgdInputs().g, 0.5),
+    want: [1.25, 0.75, -1.5, 0.25, 1.5],
+  },
+  {
+    name: 'velocity refused',
+    run: () => sgdVelocity(flag(false), sgdInputs().v, sgdInputs().g, 0.5),
+    want: [0.5, -0.5, 1, 0, 2],
+  },
+  {
+    name: 'select ok',
+    run: () => selectByFlag(flag(true), sgdInputs().p, sgdInputs().g),
+    want: [1, 2, 3, 4, 5],
+  },
+  {
+    name: 'select refused',
+    run: () => selectByFlag(flag(false), sgdInputs().p, sgdInputs().g),
+    want: [1, 1, -2, 0.25, 0.5],
+  },
+  {
+    name: 'relu backward',
+    run: () =>
+      reluBackward(tf.tensor1d([2, 3, Number.NaN, inf, -inf, 6]), tf.tensor1d([1, 0, 0, 0, 1, -1])),
+    want: [2, 0, Number.NaN, Number.NaN, -inf, 0],
+  },
+  { name: 'channel sum', run: () => channelSum(biasGradient()), want: [36, 'non-finite', inf] },
+];
+
+/** Where `got` differs from an exact case's `want` (null when it agrees). */
+export function exactMismatch(got: ArrayLike<number>, want: ExactCase['want']): string | null {
+  const g = Array.from(got, (x) => x + 0);
+  const ok =
+    g.length === want.length &&
+    want.every((w, i) =>
+      w === 'non-finite' ? !Number.isFinite(g[i]!) : String(g[i]) === String(w),
+    );
+  return ok ? null : `got [${g.join(', ')}], want [${want.join(', ')}]`;
+}
+
+/**
+ * Match_c, σ and both gradients on a 24 + 20 batch with 5 classes (class 4 only in S1), both
+ * estimators. Compared against the cpu backend's run (relative error below 1e-3).
+ */
+export async function matchingOutputs(): Promise<Record<string, number[]>> {
+  const rng = new Rng(11);
+  const r = () => rng.next();
+  const h1 = tf.tensor2d(Array.from({ length: 24 * 6 }, r), [24, 6]);
+  const h2 = tf.tensor2d(Array.from({ length: 20 * 6 }, r), [20, 6]);
+  const l1 = Array.from({ length: 24 }, (_, i) => i % 5);
+  const l2 = Array.from({ length: 20 }, (_, i) => (i * 3) % 4);
+  const out: Record<string, number[]> = {};
+  for (const estimator of ['biased', 'unbiased'] as const) {
+    let sigma: tf.Tensor | null = null;
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => {
+      const m = matchingLossOf(a as tf.Tensor2D, b as tf.Tensor2D, l1, l2, 5, estimator);
+      sigma = tf.keep(m.sigma);
+      return m.match;
+    })([h1, h2]);
+    out[`${estimator} sigma`] = Array.from(await sigma!.data());
+    out[`${estimator} match`] = Array.from(await value.data());
+    out[`${estimator} dH1`] = Array.from(await grads[0]!.data());
+    out[`${estimator} dH2`] = Array.from(await grads[1]!.data());
+    tf.dispose([value, ...grads, sigma!]);
+  }
+  tf.dispose([h1, h2]);
+  return out;
+}
+
+/** The worst error of `got` against `want` relative to want's largest magnitude. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  const scale = Math.max(1e-6, ...Array.from(want, Math.abs));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+  return worst / scale;
+}
