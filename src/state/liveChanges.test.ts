@@ -3,8 +3,7 @@ import { CPU_INFO, FakeWorker, fakeRun } from '../../test/fakeWorker';
 import { DEFAULT_CONFIG } from '../engine/config';
 import type { ToWorker } from '../protocol';
 import { useConfigStore } from './configStore';
-import { changeLive, flushLive } from './liveChanges';
-import { SLIDER_PATCH_MS, TYPED_PATCH_MS } from './livePatches';
+import { changeLive, flushLive, SLIDER_PATCH_MS, TYPED_PATCH_MS } from './liveChanges';
 import { sweepHooks } from './sweepHooks';
 import { useTrainingStore } from './trainingStore';
 import { workerLink } from './workerLink';
@@ -105,5 +104,108 @@ describe('live changes', () => {
     useTrainingStore.setState({ phase: 'idle' });
     vi.advanceTimersByTime(TYPED_PATCH_MS);
     expect(patches()).toEqual([]);
+  });
+
+  // The pacing (once throttle.ts and livePatches.ts, now inside liveChanges.ts).
+  it('sends at most 5 λ patches a second during a 2 s drag and always ends on the final value', () => {
+    startSession(fakeRun('r1'));
+    let v = 0;
+    for (let ms = 0; ms < 2000; ms += 16) {
+      v = Math.round(ms / 16) / 100;
+      changeLive({ lambda: v });
+      vi.advanceTimersByTime(16);
+    }
+    vi.advanceTimersByTime(500);
+    expect(patches().length).toBeLessThanOrEqual(11);
+    expect(patches().at(-1)).toEqual({ type: 'patch', patch: { lambda: v } });
+  });
+
+  it('flush sends a pending λ now; the session ending drops it', () => {
+    startSession(fakeRun('r1'));
+    changeLive({ lambda: 1 });
+    changeLive({ lambda: 2 });
+    flushLive();
+    expect(patches()).toEqual([
+      { type: 'patch', patch: { lambda: 1 } },
+      { type: 'patch', patch: { lambda: 2 } },
+    ]);
+    changeLive({ lambda: 3 });
+    useTrainingStore.setState({ phase: 'idle' });
+    vi.advanceTimersByTime(1000);
+    expect(patches()).toHaveLength(2);
+  });
+
+  it('sends only the last learning rate once typing pauses', () => {
+    startSession(fakeRun('r1'));
+    changeLive({ lr: 0.001 });
+    vi.advanceTimersByTime(200);
+    changeLive({ lr: 0.005 });
+    vi.advanceTimersByTime(TYPED_PATCH_MS - 1);
+    expect(patches()).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(patches()).toEqual([{ type: 'patch', patch: { lr: 0.005 } }]);
+    changeLive({ lr: 0.1 });
+    flushLive();
+    expect(patches()).toEqual([
+      { type: 'patch', patch: { lr: 0.005 } },
+      { type: 'patch', patch: { lr: 0.1 } },
+    ]);
+  });
+
+  it('throttles λ_gini and λ_kl like λ, each on its own, ending on the last values', () => {
+    startSession(fakeRun('a', { twin: 'A' }), fakeRun('b', { twin: 'B' }));
+    changeLive({ lambdaGini: 0.6 });
+    changeLive({ lambdaKl: 0.7 });
+    changeLive({ lambdaGini: 0.8 });
+    changeLive({ lambdaKl: 0.9 });
+    // The first of each at once; neither pending value replaced the other's.
+    expect(patches()).toEqual([
+      { type: 'patch', patch: { lambdaGini: 0.6 }, side: 'A' },
+      { type: 'patch', patch: { lambdaKl: 0.7 }, side: 'A' },
+    ]);
+    vi.advanceTimersByTime(SLIDER_PATCH_MS);
+    expect(patches().slice(2)).toEqual(
+      expect.arrayContaining([
+        { type: 'patch', patch: { lambdaGini: 0.8 }, side: 'A' },
+        { type: 'patch', patch: { lambdaKl: 0.9 }, side: 'A' },
+      ]),
+    );
+    expect(patches()).toHaveLength(4);
+  });
+
+  it('debounces weight decay like lr and sends it to both twin sides', () => {
+    startSession(fakeRun('a', { twin: 'A' }), fakeRun('b', { twin: 'B' }));
+    changeLive({ weightDecay: 0.0001 });
+    changeLive({ lr: 0.005 });
+    changeLive({ weightDecay: 0.0005 });
+    expect(patches()).toEqual([]);
+    vi.advanceTimersByTime(TYPED_PATCH_MS);
+    expect(patches()).toEqual(
+      expect.arrayContaining([
+        { type: 'patch', patch: { weightDecay: 0.0005 } },
+        { type: 'patch', patch: { lr: 0.005 } },
+      ]),
+    );
+    expect(patches()).toHaveLength(2);
+  });
+
+  it('sends a method switch at once to its side, and flush delivers what is pending', () => {
+    startSession(fakeRun('a', { twin: 'A' }), fakeRun('b', { twin: 'B' }));
+    changeLive({ method: 'discern', lambdaGini: 1 }, 'B');
+    expect(patches()).toEqual([
+      { type: 'patch', patch: { lambdaGini: 1 }, side: 'B' },
+      { type: 'patch', patch: { method: 'discern' }, side: 'B' },
+    ]);
+    changeLive({ lambdaGini: 1.5 }, 'B');
+    changeLive({ weightDecay: 0.001 });
+    flushLive();
+    expect(patches().slice(2)).toEqual(
+      expect.arrayContaining([
+        { type: 'patch', patch: { lambdaGini: 1.5 }, side: 'B' },
+        { type: 'patch', patch: { weightDecay: 0.001 } },
+      ]),
+    );
+    vi.advanceTimersByTime(1000);
+    expect(patches()).toHaveLength(4);
   });
 });

@@ -23,7 +23,7 @@ interface Waiter {
 const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
 
 export interface WorkerLink {
-  /** Posts to the worker; false when there is none. */
+  /** The worker client's own `send` (no wrapper): posts to the worker; false when there is none. */
   send(msg: ToWorker, transfer?: Transferable[]): boolean;
   readonly alive: boolean;
   onMessage(fn: (msg: FromWorker) => void): () => void;
@@ -71,7 +71,7 @@ export function createWorkerLink(factory?: WorkerFactory): WorkerLink {
   };
 
   return {
-    send: (msg, transfer) => client.send(msg, transfer),
+    send: client.send,
     get alive() {
       return client.alive;
     },
