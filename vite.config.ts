@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { csp } from './csp.config.ts';
 import { pwa } from './pwa.config.ts';
 import { datasetServer } from './server/datasetServer.ts';
 
@@ -14,7 +15,7 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react(), datasetServer(), pwa()],
+  plugins: [react(), datasetServer(), pwa(), csp()],
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: isolation },
   preview: { host: '127.0.0.1', headers: isolation },

@@ -9,7 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCheckpointFile } from '../src/engine/checkpointFile';
 import { parseRunFile } from '../src/engine/runRecord';
+import { keepCheckpoint } from '../src/state/checkpoints';
+import { useLibraryStore } from '../src/state/runsLibrary';
+import { weightsBundle } from '../src/state/weightsFile';
 import { REPO_ROOT } from '../test/shared';
 import { syntheticDataset, writeSyntheticIdx } from '../test/synthetic';
 
@@ -101,6 +105,32 @@ describe('npm run train --checkpoint / --resume', () => {
     const r = await train(['--data-dir', dir, '--resume', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--resume .*bad\.json: The checkpoint is damaged/);
+  });
+
+  it("the app's Export with weights resumes with --resume, as the CLI's own checkpoint", async () => {
+    // The app's export path: the checkpoint kept as the worker sends it, the run renamed in
+    // the library, then "Export with weights" written to a file.
+    const ckpt = decodeCheckpointFile(
+      JSON.parse(fs.readFileSync(path.join(dir, 'ckpt.json'), 'utf8')),
+    );
+    const record = ckpt.sides[0].record;
+    useLibraryStore.getState().addRuns([record]);
+    useLibraryStore.getState().rename(record.id, 'renamed in the app');
+    keepCheckpoint(ckpt);
+    const bundle = await weightsBundle(record.id);
+    expect(bundle?.runs[0].name).toBe('renamed in the app');
+    const file = path.join(dir, 'app-export.json');
+    fs.writeFileSync(file, JSON.stringify(bundle));
+    // The export is a run file the app imports, with the checkpoint beside the runs.
+    expect(parseRunFile(fs.readFileSync(file, 'utf8'))[0].id).toBe(record.id);
+
+    const out = path.join(dir, 'from-app.json');
+    const r = await train(['--data-dir', dir, '--resume', file, '--steps', '20', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const strip = (x: ReturnType<typeof read>) =>
+      x.points.map(({ wallMs: _w, samplesPerSec: _s, ...p }) => p).filter((p) => p.step > 10);
+    expect(strip(read(out))).toEqual(strip(read(path.join(dir, 'full.json'))));
   });
 });
 

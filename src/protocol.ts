@@ -3,6 +3,7 @@
  * Both sides import these types; `assertNever` makes their switches exhaustive.
  */
 import type { DatasetId, DatasetSamples, RawDatasetFiles } from './data/dataset';
+import type { Checkpoint } from './engine/checkpoint';
 import type { LivePatch, TrainConfig } from './engine/config';
 import type {
   EmbeddingFrame,
@@ -60,7 +61,12 @@ export type ToWorker =
   /** `backend`: try this one first (skipping faster ones), e.g. from the page's ?backend=. */
   | { type: 'init'; backend?: BackendName }
   | { type: 'load-dataset'; data: RawDatasetFiles }
-  | { type: 'start'; request: StartRequest }
+  /** `resume`: continue the runs of `request` from this checkpoint (`resumeSetup`). */
+  | { type: 'start'; request: StartRequest; resume?: { checkpoint: Checkpoint; reason: string } }
+  /** Take a checkpoint at the next point between steps (the page is being hidden or closed). */
+  | { type: 'checkpoint-now' }
+  /** Heartbeat: the worker answers 'pong' with the same `seq` (workerHeartbeat.ts). */
+  | { type: 'ping'; seq: number }
   /** Live change between steps; `side` targets one twin (default: all sides). */
   | { type: 'patch'; patch: LivePatch; side?: 'A' | 'B' }
   | { type: 'pause' }
@@ -73,10 +79,21 @@ export type ToWorker =
   | { type: 'cancel-projection' }
   /** A stored run's embedding-subset images from the loaded test split (same dataset and split). */
   | { type: 'subset-images'; runIds: string[]; indices: number[] }
-  /** Test hook: destroy the GPU device to exercise device-loss recovery. */
+  | TestHookMessage;
+
+/**
+ * Test hooks, handled only by builds made for tests (`vite build --mode e2e`,
+ * src/worker/testHooks.ts); a production worker ignores them.
+ */
+export type TestHookMessage =
+  /** Destroy the GPU device to exercise device-loss recovery. */
   | { type: 'simulate-device-loss' }
-  /** Test hook: throw an uncaught error in the worker to exercise crash handling. */
-  | { type: 'simulate-crash' };
+  /** Throw an uncaught error in the worker to exercise crash handling. */
+  | { type: 'simulate-crash' }
+  /** Block the worker's event loop for good (it stops answering pings). */
+  | { type: 'simulate-hang' }
+  /** The session's next wait never resolves (a GPU read that never returns): pings answered, no steps. */
+  | { type: 'simulate-stuck-read' };
 
 // ---------------------------------------------------------------- worker → UI
 
@@ -116,6 +133,10 @@ export type FromWorker =
     }
   | ProjectionReply
   | { type: 'backend-changed'; info: BackendInfo }
+  /** The session's state at a step (eval steps, pause, stop, 'checkpoint-now'); `values` is transferred. */
+  | { type: 'checkpoint'; checkpoint: Checkpoint }
+  /** The heartbeat's answer: the session's step (null: no session) and whether it is paused. */
+  | { type: 'pong'; seq: number; step: number | null; paused: boolean }
   | {
       type: 'error';
       code: ErrorCode;

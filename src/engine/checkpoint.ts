@@ -10,9 +10,9 @@
  *
  * The tensors are read with one asynchronous read of their concatenation, taken at eval steps
  * (which already wait for the GPU) and on pause and stop: ordinary steps read nothing. The
- * concatenation is queued before any later update, so training can go on during the read.
+ * concatenation is queued before any later update, so training can go on during the read
+ * (checkpointCapture.ts; this file stays free of tfjs, so the page can read checkpoints).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../data/dataset';
 import type { SamplerState } from './batches';
 import type { TrainConfig } from './config';
@@ -61,53 +61,6 @@ export interface Checkpoint {
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
-}
-
-/** What a session hands over to be checkpointed, read at one instant between steps. */
-export interface SessionSnapshot {
-  step: number;
-  wallMs: number;
-  backend: string;
-  sampler: SamplerState;
-  trainers: readonly Trainer[];
-}
-
-/**
- * Takes the state now (the scalars synchronously, the tensors as one queued concatenation)
- * and resolves once the tensors are read.
- */
-export function captureCheckpoint(snap: SessionSnapshot): Promise<Checkpoint> {
-  const { trainers } = snap;
-  const sides: CheckpointSide[] = trainers.map((t) => ({
-    scalars: t.scalarState,
-    record: structuredClone(t.record),
-    sizes: t.stateVariables.map((v) => v.size),
-  }));
-  const flat = tf.tidy(() =>
-    tf.concat(trainers.flatMap((t) => t.stateVariables.map((v) => tf.reshape(v, [-1])))),
-  );
-  const meta = {
-    kind: CHECKPOINT_KIND,
-    version: CHECKPOINT_VERSION,
-    id: trainers[0].record.id,
-    runIds: trainers.map((t) => t.record.id),
-    step: snap.step,
-    createdAt: new Date().toISOString(),
-    backend: snap.backend,
-    wallMs: snap.wallMs,
-    sampler: structuredClone(snap.sampler),
-    sides,
-  } as const;
-  return flat.data().then(
-    (values) => {
-      flat.dispose();
-      return { ...meta, values: values as Float32Array };
-    },
-    (e: unknown) => {
-      flat.dispose();
-      throw e;
-    },
-  );
 }
 
 /** The values of each side's tensors, as views into `values` (checked against the sizes). */

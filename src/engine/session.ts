@@ -5,14 +5,8 @@
  */
 import type { DatasetSplits } from '../data/dataset';
 import { type Batch, BatchSampler, disposeBatch, EvalSet } from './batches';
-import {
-  type Checkpoint,
-  captureCheckpoint,
-  checkFits,
-  checkSameData,
-  resumedEvent,
-  splitValues,
-} from './checkpoint';
+import { type Checkpoint, checkFits, checkSameData, resumedEvent, splitValues } from './checkpoint';
+import { captureCheckpoint } from './checkpointCapture';
 import { type LivePatch, type TrainConfig, validateConfig, validatePatch } from './config';
 import type { FrameResult } from './features/embedding';
 import { EmbedSet } from './features/embedSet';

@@ -53,7 +53,7 @@ const EVENT_ALERTS: Record<
     title: 'GPU device lost',
     message: (e) =>
       `The GPU device was lost at step ${e.step} (${e.detail}). The curves recorded so far are kept.`,
-    hint: 'The worker is restarting the GPU backend; press Train to start a new run.',
+    hint: 'The worker is restarting the GPU backend, then resumes the run from its last checkpoint.',
   },
   error: {
     level: 'error',

@@ -7,16 +7,34 @@
 import { type TrainConfig, validateConfig } from '../engine/config';
 import type { StartRequest } from '../protocol';
 import { alert, dismissAlert } from './alerts';
+import { keepCheckpoint, loadCheckpointIndex, watchDeletedRuns } from './checkpoints';
 import { useConfigStore } from './configStore';
 import { loadDatasetFromServer, refreshCache } from './datasetActions';
 import { useDatasetStore } from './datasetStore';
 import { flushLive } from './liveChanges';
+import { resumeRun } from './resume';
 import { recordsOf, useLibraryStore } from './runsLibrary';
 import { buildStartRequest } from './startRequest';
 import { flush } from './streamFlush';
 import { isActive, useTrainingStore } from './trainingStore';
+import { alertStalled, createHeartbeat, type HeartbeatTimes } from './workerHeartbeat';
 import { HandledError, workerLink } from './workerLink';
 import { onWorkerCrash, onWorkerMessage } from './workerReplies';
+
+/** Built with `vite build --mode e2e` only: a production page has no test hooks. */
+const TEST_HOOKS = import.meta.env.MODE === 'e2e';
+
+/** A stalled worker, restarted by the user: it is treated as crashed (runs can Resume). */
+function restartStalled() {
+  workerLink.terminate();
+  onWorkerCrash({ kind: 'crash', message: 'The stalled worker was restarted.' });
+  void workerLink.start().catch(() => {});
+}
+
+const heartbeat = createHeartbeat(
+  (m) => workerLink.send(m),
+  (message) => alertStalled(message, restartStalled),
+);
 
 let initialised = false;
 
@@ -25,14 +43,32 @@ export function initApp(): void {
   if (initialised) return;
   initialised = true;
   workerLink.onMessage(onWorkerMessage);
+  workerLink.onMessage((m) => {
+    if (m.type === 'pong') heartbeat.onPong(m);
+    if (m.type === 'checkpoint') keepCheckpoint(m.checkpoint);
+    if (m.type === 'ready') heartbeat.reset();
+  });
   workerLink.onCrash(onWorkerCrash);
   void useLibraryStore.getState().load();
+  void loadCheckpointIndex();
+  watchDeletedRuns();
   void workerLink.start().catch(() => {});
   void refreshCache();
-  // Test hook for e2e: exercise device-loss recovery.
+  heartbeat.start();
+  // The page is going away: ask for a checkpoint of the steps since the last one.
+  window.addEventListener('pagehide', () => workerLink.send({ type: 'checkpoint-now' }));
+  if (TEST_HOOKS) installTestHooks();
+}
+
+/** e2e only: exercise device loss, crash, a hung worker and a read that never returns. */
+function installTestHooks() {
   (window as unknown as { __itra?: unknown }).__itra = {
     simulateDeviceLoss: () => workerLink.send({ type: 'simulate-device-loss' }),
     simulateCrash: () => workerLink.send({ type: 'simulate-crash' }),
+    simulateHang: () => workerLink.send({ type: 'simulate-hang' }),
+    simulateStuckRead: () => workerLink.send({ type: 'simulate-stuck-read' }),
+    heartbeat: (times: Partial<HeartbeatTimes>) => heartbeat.start(times),
+    resume: (runId: string) => resumeRun(runId),
   };
 }
 

@@ -19,6 +19,8 @@ export interface AppAlert {
   message: string;
   /** What the user can do next. */
   hint?: string;
+  /** A button that does it (Resume, Restart the worker). */
+  action?: { label: string; run(): void };
 }
 
 export interface SessionState {

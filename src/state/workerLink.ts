@@ -26,6 +26,8 @@ export interface WorkerLink {
   /** The worker client's own `send` (no wrapper): posts to the worker; false when there is none. */
   send(msg: ToWorker, transfer?: Transferable[]): boolean;
   readonly alive: boolean;
+  /** Ends the worker without a crash report (a stalled worker being restarted). */
+  terminate(): void;
   onMessage(fn: (msg: FromWorker) => void): () => void;
   onCrash(fn: (info: CrashInfo) => void): () => void;
   /** A fresh worker, resolved when it is ready (rejected if it fails or is restarted again). */
@@ -75,6 +77,7 @@ export function createWorkerLink(factory?: WorkerFactory): WorkerLink {
     get alive() {
       return client.alive;
     },
+    terminate: () => client.terminate(),
     onMessage: (fn) => client.onMessage(fn),
     onCrash: (fn) => client.onCrash(fn),
     start,

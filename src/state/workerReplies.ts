@@ -10,6 +10,7 @@ import { alert, alertForCrash, alertForError } from './alerts';
 import { useConfigStore } from './configStore';
 import { useDatasetStore } from './datasetStore';
 import { onFeaturesMessage } from './featuresStore';
+import { offerResume, onBackendRebuilt, onSessionFinished } from './resume';
 import { recordsOf, useLibraryStore } from './runsLibrary';
 import { flush, markPersisted, queueProgress, queueSpeed, queueStream } from './streamFlush';
 import { phaseFromStatuses } from './streamMerge';
@@ -33,6 +34,10 @@ export function onWorkerMessage(msg: FromWorker): void {
     case 'progress':
       queueProgress({ task: msg.task, done: msg.done, total: msg.total });
       return;
+    // Heartbeat and checkpoints: their own listeners (session.ts).
+    case 'pong':
+    case 'checkpoint':
+      return;
     case 'embed-images':
     case 'projection-progress':
       onFeaturesMessage(msg);
@@ -53,6 +58,7 @@ export function onWorkerMessage(msg: FromWorker): void {
       return;
     case 'backend-changed':
       useTrainingStore.setState({ backend: msg.info });
+      onBackendRebuilt();
       alert({
         id: 'backend-changed',
         level: 'info',
@@ -95,6 +101,7 @@ export function onWorkerMessage(msg: FromWorker): void {
       if (msg.runs.some((r) => runIds.includes(r.id)))
         useTrainingStore.setState({ phase: 'finished' });
       sweepHooks.onFinished(msg.runs);
+      onSessionFinished(msg.runs);
       return;
     }
     case 'error':
@@ -155,4 +162,5 @@ export function onWorkerCrash(info: CrashInfo): void {
   useDatasetStore.setState({ loaded: null, task: null });
   workerLink.failAll(info.message);
   alertForCrash(info);
+  if (runIds.length) offerResume(runIds[0], 'worker:crash');
 }

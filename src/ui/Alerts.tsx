@@ -38,6 +38,18 @@ export function Alerts() {
                 <span className="alert-hint-k">What to do:</span> {a.hint}
               </p>
             ) : null}
+            {a.action ? (
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => {
+                  dismiss(a.id);
+                  a.action?.run();
+                }}
+              >
+                {a.action.label}
+              </button>
+            ) : null}
           </div>
           <button
             type="button"

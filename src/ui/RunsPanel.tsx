@@ -9,6 +9,7 @@ import { downloadAllCharts } from './chartRegistry';
 import { ExportPyTorchButton } from './ExportPyTorchButton';
 import { fmtInt, fmtPct } from './format';
 import { DATASET_LABELS } from './labels';
+import { RunActions } from './RunActions';
 import { StorageWarning } from './StorageWarning';
 
 export function RunsPanel() {
@@ -200,6 +201,7 @@ function RunRow({ entry, live }: { entry: LibraryEntry; live: boolean }) {
         >
           Charts
         </button>
+        <RunActions record={r} />
         <ExportPyTorchButton record={r} />
         <button
           type="button"

@@ -7,28 +7,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplits } from '../data/dataset';
 import { isDatasetError } from '../data/errors';
 import { datasetSamples, parseDatasetFiles } from '../data/parse';
+import { type Checkpoint, CheckpointError } from '../engine/checkpoint';
 import { ConfigError } from '../engine/config';
 import { gatherImages } from '../engine/features/embedSet';
 import { clearMatchingCache } from '../engine/matching';
 import { ModelError } from '../engine/models';
 import { defaultYield, TrainingSession } from '../engine/session';
-import {
-  assertNever,
-  type BackendInfo,
-  type BackendName,
-  type ErrorCode,
-  type FromWorker,
-  type StartRequest,
-  type ToWorker,
+import type {
+  BackendInfo,
+  BackendName,
+  ErrorCode,
+  FromWorker,
+  StartRequest,
+  ToWorker,
 } from '../protocol';
-import {
-  BACKEND_ORDER,
-  chooseBackend,
-  destroyDevice,
-  deviceLostSoon,
-  watchDeviceLoss,
-} from './backend';
+import { BACKEND_ORDER, chooseBackend, deviceLostSoon, watchDeviceLoss } from './backend';
 import { Projections } from './projections';
+import { handleTestHook, hookedYield, TEST_HOOKS } from './testHooks';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -38,6 +33,11 @@ let backendInfo: BackendInfo | null = null;
 let dataset: DatasetSplits | null = null;
 let session: TrainingSession | null = null;
 let deviceLost = false;
+/** The session told to stop, and the end of its run: a new start waits for it (Reset, Train). */
+let stopping: TrainingSession | null = null;
+let running: Promise<void> = Promise.resolve();
+/** The last step the session finished, for the heartbeat's progress check. */
+let lastStep = 0;
 const projections = new Projections();
 /** Sessions given up after a device loss: their late results are ignored. */
 const abandoned = new WeakSet<TrainingSession>();
@@ -167,7 +167,20 @@ async function loadDataset(msg: Extract<ToWorker, { type: 'load-dataset' }>) {
   }
 }
 
-async function start(request: StartRequest) {
+/** Posts a checkpoint, its values transferred (copied first if they share a larger buffer). */
+function postCheckpoint(ckpt: Checkpoint) {
+  let { values } = ckpt;
+  const whole =
+    values.buffer instanceof ArrayBuffer &&
+    values.byteOffset === 0 &&
+    values.byteLength === values.buffer.byteLength;
+  if (!whole) values = values.slice();
+  post({ type: 'checkpoint', checkpoint: { ...ckpt, values } }, [values.buffer as ArrayBuffer]);
+}
+
+async function start(request: StartRequest, resume?: { checkpoint: Checkpoint; reason: string }) {
+  // Reset then Train: the stopped session may still be finishing its step; wait for its end.
+  if (session && session === stopping) await running;
   if (session) {
     postError('config', 'A session is already running; stop it first.');
     return;
@@ -186,6 +199,8 @@ async function start(request: StartRequest) {
       sweeps: request.sweeps,
       data: dataset,
       keepFeatures: true,
+      resumeFrom: resume,
+      yieldToHost: TEST_HOOKS ? hookedYield : defaultYield,
       environment: {
         backend: backendInfo.backend,
         adapter: backendInfo.adapter
@@ -211,15 +226,32 @@ async function start(request: StartRequest) {
         },
         onStatus: (runId, status, step) => post({ type: 'status', runId, status, step }),
         onSpeed: (sp) => post({ type: 'speed', ...sp }),
+        onStep: (step) => {
+          lastStep = step;
+        },
+        onCheckpoint: (ckpt) => {
+          if (!abandoned.has(s)) postCheckpoint(ckpt);
+        },
+        onCheckpointError: (e) => {
+          if (abandoned.has(s)) return;
+          postError(
+            'internal',
+            `A checkpoint could not be taken: ${e.message}`,
+            'Training goes on; Resume would start from the last checkpoint taken.',
+          );
+        },
       },
     });
   } catch (e) {
     const code: ErrorCode =
-      e instanceof ConfigError || e instanceof ModelError ? 'config' : 'internal';
+      e instanceof ConfigError || e instanceof ModelError || e instanceof CheckpointError
+        ? 'config'
+        : 'internal';
     postError(code, (e as Error).message);
     return;
   }
   session = s;
+  lastStep = s.step;
   projections.reset();
   post({ type: 'started', runs: structuredClone(s.records) });
   if (s.embedSet) {
@@ -229,6 +261,10 @@ async function start(request: StartRequest) {
       images.buffer,
     ]);
   }
+  let ended = () => {};
+  running = new Promise<void>((r) => {
+    ended = r;
+  });
   try {
     const records = await s.run();
     if (!abandoned.has(s)) post({ type: 'finished', runs: structuredClone(records) });
@@ -251,6 +287,8 @@ async function start(request: StartRequest) {
       // Its backend may be gone (device loss): nothing left to free.
     }
     if (session === s) session = null;
+    if (stopping === s) stopping = null;
+    ended();
   }
 }
 
@@ -275,7 +313,18 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       void loadDataset(msg);
       break;
     case 'start':
-      void start(msg.request);
+      void start(msg.request, msg.resume);
+      break;
+    case 'checkpoint-now':
+      session?.requestCheckpoint();
+      break;
+    case 'ping':
+      post({
+        type: 'pong',
+        seq: msg.seq,
+        step: session ? lastStep : null,
+        paused: session?.isPaused ?? false,
+      });
       break;
     case 'patch':
       try {
@@ -294,6 +343,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       session?.singleStep();
       break;
     case 'stop':
+      stopping = session;
       session?.stop();
       break;
     case 'project':
@@ -305,17 +355,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'subset-images':
       postSubsetImages(msg.runIds, msg.indices);
       break;
-    case 'simulate-device-loss':
-      if (!destroyDevice()) postError('internal', 'Not on WebGPU: there is no device to lose.');
-      break;
-    case 'simulate-crash':
-      // Thrown outside any handler: the page's Worker gets an 'error' event, as on a real crash.
-      setTimeout(() => {
-        throw new Error('Simulated worker crash');
-      });
-      break;
     default:
-      assertNever(msg);
+      // Only test hooks are left (a new message type would not type-check here). The constant
+      // is false in a production build, so the hooks are not built and the message is ignored.
+      if (TEST_HOOKS) handleTestHook(msg, (m) => postError('internal', m));
   }
 };
 
