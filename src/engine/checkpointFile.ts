@@ -98,3 +98,20 @@ export function decodeCheckpointFile(data: unknown): Checkpoint {
   splitValues(ckpt); // the sizes must add up
   return ckpt;
 }
+
+/** What an imported run file carries besides its runs: an "Export with weights" checkpoint. */
+export interface BundledWeights {
+  checkpoint?: Checkpoint;
+  /** Why its checkpoint could not be read (the runs are imported anyway). */
+  checkpointProblem?: string;
+}
+
+/** A run file's `checkpoint` field, decoded; a damaged one is reported, not thrown. */
+export function bundledWeights(raw: unknown): BundledWeights {
+  if (raw === undefined) return {};
+  try {
+    return { checkpoint: decodeCheckpointFile(raw) };
+  } catch (e) {
+    return { checkpointProblem: (e as Error).message };
+  }
+}

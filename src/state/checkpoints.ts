@@ -11,7 +11,6 @@ import {
   putCheckpoint,
   runsWithCheckpoints,
 } from './checkpointDb';
-import { useLibraryStore } from './runsLibrary';
 
 interface CheckpointState {
   /** Run id → the step of its newest checkpoint (known steps only; 0 when read from disk). */
@@ -120,13 +119,4 @@ async function getCheckpointsRunIds(runIds: readonly string[]): Promise<string[]
     if (c) out.push(...c.runIds);
   }
   return out;
-}
-
-/** A run leaves the library (deleted here or in another tab): its checkpoint goes too. */
-export function watchDeletedRuns(): () => void {
-  return useLibraryStore.subscribe((now, before) => {
-    if (now.entries === before.entries) return;
-    const gone = Object.keys(before.entries).filter((id) => !now.entries[id]);
-    if (gone.length) forgetCheckpoints(gone);
-  });
 }

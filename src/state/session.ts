@@ -4,13 +4,17 @@
  * workerReplies.ts (what the worker says), streamFlush.ts (batched stream updates),
  * alerts.ts, datasetActions.ts and liveChanges.ts.
  */
+
+import { bundledWeights } from '../engine/checkpointFile';
 import { type TrainConfig, validateConfig } from '../engine/config';
 import type { StartRequest } from '../protocol';
 import { alert, dismissAlert } from './alerts';
-import { keepCheckpoint, loadCheckpointIndex, watchDeletedRuns } from './checkpoints';
+import { forgetCheckpoints, keepCheckpoint, loadCheckpointIndex } from './checkpoints';
 import { useConfigStore } from './configStore';
 import { loadDatasetFromServer, refreshCache } from './datasetActions';
 import { useDatasetStore } from './datasetStore';
+import { adoptImportedWeights } from './importedWeights';
+import { onImportedCheckpoint } from './importRuns';
 import { flushLive } from './liveChanges';
 import { resumeRun } from './resume';
 import { recordsOf, useLibraryStore } from './runsLibrary';
@@ -51,7 +55,16 @@ export function initApp(): void {
   workerLink.onCrash(onWorkerCrash);
   void useLibraryStore.getState().load();
   void loadCheckpointIndex();
-  watchDeletedRuns();
+  // An imported "Export with weights" file: its checkpoint is kept for its runs.
+  onImportedCheckpoint((raw) =>
+    adoptImportedWeights(bundledWeights(raw), useLibraryStore.getState().entries),
+  );
+  // A run leaves the library (deleted here or in another tab): its checkpoint goes too.
+  useLibraryStore.subscribe((now, before) => {
+    if (now.entries === before.entries) return;
+    const gone = Object.keys(before.entries).filter((id) => !now.entries[id]);
+    if (gone.length) forgetCheckpoints(gone);
+  });
   void workerLink.start().catch(() => {});
   void refreshCache();
   heartbeat.start();

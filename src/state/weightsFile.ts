@@ -1,13 +1,12 @@
 /**
  * "Export with weights": a run file (the "export all" bundle of the run, or of both sides of
  * a twin pair) with its checkpoint in the `checkpoint` field, in the form `npm run train --
- * --resume FILE` reads (checkpointFile.ts). Importing such a file keeps the checkpoint, so
- * the run can be resumed in the app.
+ * --resume FILE` reads (checkpointFile.ts). Importing such a file keeps the checkpoint
+ * (importedWeights.ts), so the run can be resumed in the app.
  */
-import { CheckpointError } from '../engine/checkpoint';
-import { decodeCheckpointFile, encodeCheckpointFile } from '../engine/checkpointFile';
+import { encodeCheckpointFile } from '../engine/checkpointFile';
 import { makeBundle } from '../engine/runRecord';
-import { checkpointOf, keepCheckpoint } from './checkpoints';
+import { checkpointOf } from './checkpoints';
 import { downloadJson } from './download';
 import { runFileName } from './libraryLogic';
 import { useLibraryStore } from './runsLibrary';
@@ -28,38 +27,4 @@ export async function exportWithWeights(runId: string): Promise<boolean> {
   const name = runFileName(bundle.runs[0]).replace(/\.json$/, '-weights.json');
   downloadJson(name, bundle);
   return true;
-}
-
-/**
- * After an import: the file's checkpoint, if it has one, is kept for its runs. Returns a
- * sentence for the import message (empty when the file has no checkpoint).
- */
-export function importCheckpoint(text: string): string {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return '';
-  }
-  const raw = (data as { checkpoint?: unknown } | null)?.checkpoint;
-  if (raw === undefined) return '';
-  try {
-    const ckpt = decodeCheckpointFile(raw);
-    const { entries } = useLibraryStore.getState();
-    if (!ckpt.runIds.every((id) => entries[id])) {
-      return ' Its weights were not kept: its runs are not all in the library.';
-    }
-    keepCheckpoint(ckpt);
-    return ` With its weights (step ${ckpt.step}): press Resume to continue it.`;
-  } catch (e) {
-    const why = e instanceof CheckpointError ? e.message : String(e);
-    return ` Its weights could not be read (${why}); the curves were imported.`;
-  }
-}
-
-/** Adds the checkpoint's sentence to the import message shown in the runs panel. */
-export function noteImportedWeights(sentence: string): void {
-  const last = useLibraryStore.getState().lastImport;
-  if (sentence && last)
-    useLibraryStore.setState({ lastImport: { ...last, message: last.message + sentence } });
 }
