@@ -70,6 +70,12 @@ describe('worker heartbeat', () => {
     }
     expect(stalls).toHaveLength(1);
     expect(stalls[0]).toMatch(/no progress .* step 7/);
+    // Pings go on after the report: their answers are what can clear it.
+    const sent = pings.length;
+    advance(1000);
+    hb.onPong({ type: 'pong', seq: pings.at(-1) ?? 0, step: 7, paused: false });
+    advance(1000);
+    expect(pings.length).toBeGreaterThan(sent);
     // It steps again: the alert goes (a very long step, not a hang).
     useTrainingStore
       .getState()

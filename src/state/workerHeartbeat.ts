@@ -61,7 +61,11 @@ export function createHeartbeat(
       stepSince = t;
       return;
     }
-    if (waiting && t - waiting.at > times.answerMs) {
+    // Ping on, even once a stall is reported: the answer is what clears it.
+    if (!waiting) {
+      seq++;
+      if (send({ type: 'ping', seq })) waiting = { seq, at: t };
+    } else if (t - waiting.at > times.answerMs) {
       stall(
         'answer',
         `The training worker has not answered for ${Math.round((t - waiting.at) / 1000)} s.`,
@@ -76,11 +80,6 @@ export function createHeartbeat(
         'progress',
         `Training has made no progress for ${Math.round((t - stepSince) / 1000)} s (stuck at step ${step ?? 0}): a GPU read or kernel may never have finished.`,
       );
-      return;
-    }
-    if (!waiting) {
-      seq++;
-      if (send({ type: 'ping', seq })) waiting = { seq, at: t };
     }
   };
 
