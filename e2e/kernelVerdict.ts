@@ -3,7 +3,11 @@
  * (kernels.spec.ts: WebGPU and WebGL in Chromium) and the Node one (test/nodeWebGpu.test.ts:
  * WebGPU on Dawn). Each takes the runner's own `expect` (Playwright's or Vitest's).
  */
-import { ELEMENTWISE_CASES, exactMismatch } from '../src/engine/kernels/kernelCases';
+import {
+  ELEMENTWISE_CASES,
+  exactMismatch,
+  FILTER_GRADIENT_CASES,
+} from '../src/engine/kernels/kernelCases';
 
 export interface BackendCheck {
   error?: string;
@@ -12,7 +16,7 @@ export interface BackendCheck {
   programChoices: boolean;
   emulatedWebGl: boolean;
   directConvs: Array<{ name: string; error: number }>;
-  filterGradients: Array<{ cin: number; byTaps: boolean; error: number }>;
+  filterGradients: Array<{ name: string; cin: number; byTaps: boolean; error: number }>;
   elementwise: Record<string, number[]>;
   medians: Array<{ name: string; got: number; want: number }>;
   matching: Record<string, number[]>;
@@ -72,17 +76,21 @@ export function expectGpuAgrees(
   for (const c of r.directConvs) {
     expect(c.error, `${backend} direct convolution, ${c.name}`).toBeLessThan(1e-5);
   }
-  // The filter gradient: per-tap products from 8 input channels on SwiftShader WebGL and from
-  // 32 on SwiftShader WebGPU, tfjs's program below and on real GPUs (WebGL is whatever
-  // Chromium picked: the page says which).
+  // The filter gradient (the shared cases, kernelCases.ts): per-tap products from 8 input
+  // channels on SwiftShader WebGL and from 32 on SwiftShader WebGPU, tfjs's program below and on
+  // real GPUs (WebGL is whatever Chromium picked: the page says which).
   const emulated = backend === 'webgl' ? r.emulatedWebGl : r.programChoices;
-  const byTaps = backend === 'webgl' ? [false, true, true] : [false, false, true];
+  const fromChannels = backend === 'webgl' ? 8 : 32;
+  expect(
+    r.filterGradients.map((f) => f.name),
+    `${backend}: filter gradient cases`,
+  ).toEqual(FILTER_GRADIENT_CASES.map((c) => c.name));
   expect(
     r.filterGradients.map((f) => f.byTaps),
     `${backend}: per-tap filter gradients`,
-  ).toEqual(emulated ? byTaps : [false, false, false]);
+  ).toEqual(r.filterGradients.map((f) => emulated && f.cin >= fromChannels));
   for (const f of r.filterGradients) {
-    expect(f.error, `${backend} filter gradient, ${f.cin} input channels`).toBeLessThan(1e-5);
+    expect(f.error, `${backend} filter gradient, ${f.name}`).toBeLessThan(1e-5);
   }
   for (const m of r.medians) {
     // The same float32 distances, sorted: the exact same median (CPU and GPU sort agree).

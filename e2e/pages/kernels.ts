@@ -1,8 +1,8 @@
 /**
  * Runs in a real browser page (served from source by the dev server) on each GPU backend
  * (webgpu, webgl): the shared kernel cases (src/engine/kernels/kernelCases.ts: median bandwidth,
- * elementwise, Match_c with its gradients; the unit tests run them on cpu and wasm), then the
- * whole model, the guard, direct convolution and filter gradient, against a CPU reference
+ * elementwise, Match_c with its gradients, filter gradient; the unit tests run them on cpu and wasm), then the
+ * whole model, the guard and direct convolution, against a CPU reference
  * computed in the same page. Results go to `window.kernelCheck` for the spec.
  * Node runs the same checks on Dawn's WebGPU (test/nodeWebGpu.test.ts).
  */
@@ -16,8 +16,11 @@ import { DIRECT_CONV2D } from '../../src/engine/kernels/directConv';
 import { convFilterGradient, filterGradientByTaps } from '../../src/engine/kernels/filterGradient';
 import {
   ELEMENTWISE_CASES,
+  FILTER_GRADIENT_CASES,
+  filterGradientInputs,
   matchingOutputs,
   medianCases,
+  relativeError,
 } from '../../src/engine/kernels/kernelCases';
 import { hasMatchingKernels } from '../../src/engine/kernels/matchingKernels';
 import { hasMedianKernel, upperTriangleMedian } from '../../src/engine/kernels/median';
@@ -226,20 +229,15 @@ async function directConvs(): Promise<Array<{ name: string; error: number }>> {
 
 /**
  * The engine's filter gradient (filterGradient.ts) against tfjs's Conv2DBackpropFilter on this
- * backend, for 1, 8 and 32 input channels: whether it took the per-tap products, and the worst
- * error relative to the largest value.
+ * backend, over the shared cases (kernelCases.ts; 1, 8 and 32 input channels among them):
+ * whether it took the per-tap products, and the worst error relative to the largest value.
  */
-async function filterGradients(): Promise<Array<{ cin: number; byTaps: boolean; error: number }>> {
-  const r = seeded(13);
+async function filterGradients(): Promise<
+  Array<{ name: string; cin: number; byTaps: boolean; error: number }>
+> {
   const out = [];
-  for (const cin of [1, 8, 32]) {
-    const t = (shape: [number, number, number, number]) =>
-      tf.tensor4d(
-        Array.from({ length: shape.reduce((a, b) => a * b) }, () => r() - 0.5),
-        shape,
-      );
-    const [x, dy] = [t([4, 14, 14, cin]), t([4, 14, 14, 16])];
-    const filterShape: [number, number, number, number] = [3, 3, cin, 16];
+  for (const c of FILTER_GRADIENT_CASES) {
+    const { x, dy, filterShape } = filterGradientInputs(c);
     const ours = withProgramChoices(() => convFilterGradient(x, dy, filterShape));
     const theirs = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
       strides: [1, 1],
@@ -247,11 +245,9 @@ async function filterGradients(): Promise<Array<{ cin: number; byTaps: boolean; 
       dataFormat: 'NHWC',
       filterShape,
     } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    const [a, c] = [await ours.data(), await theirs.data()];
-    const scale = Math.max(1e-6, ...Array.from(c, Math.abs));
-    let error = a.length === c.length ? 0 : Number.POSITIVE_INFINITY;
-    for (let i = 0; i < c.length; i++) error = Math.max(error, Math.abs(a[i]! - c[i]!) / scale);
-    out.push({ cin, byTaps: filterGradientByTaps(cin), error });
+    const [a, b] = [await ours.data(), await theirs.data()];
+    const cin = c.xShape[3];
+    out.push({ name: c.name, cin, byTaps: filterGradientByTaps(cin), error: relativeError(a, b) });
     tf.dispose([x, dy, ours, theirs]);
   }
   return out;

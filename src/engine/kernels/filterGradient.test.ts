@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../util/rng';
 import { convFilterGradient, filterGradientByTaps, tapFilterGradient } from './filterGradient';
+import { FILTER_GRADIENT_CASES, filterGradientInputs } from './kernelCases';
 import { runKernel } from './registry';
 
 function uniform(shape: number[], seed: number): tf.Tensor4D {
@@ -26,32 +27,28 @@ describe('per-tap filter gradient', () => {
     await tf.setBackend('wasm');
   });
 
-  it.each([
-    [[2, 6, 6, 1], 4, 3],
-    [[3, 7, 5, 8], 16, 3],
-    [[2, 5, 5, 3], 2, 5],
-    [[1, 4, 4, 2], 3, 2],
-  ])('equals tfjs Conv2DBackpropFilter: x %j, %i filters of size %i', (xShape, cout, size) => {
-    tf.tidy(() => {
-      const x = uniform(xShape, 1);
-      const dy = uniform([...xShape.slice(0, 3), cout], 2);
-      const filterShape = [size, size, xShape[3]!, cout];
-      const want = runKernel(
-        tf.Conv2DBackpropFilter,
-        { x, dy },
-        {
-          strides: [1, 1],
-          pad: 'same',
-          dataFormat: 'NHWC',
-          filterShape,
-        },
-      );
-      const got = tapFilterGradient(x, dy, size);
-      expect(got.shape).toEqual(filterShape);
-      const [g, w] = [got.dataSync(), want.dataSync()];
-      for (let i = 0; i < w.length; i++) expect(g[i]).toBeCloseTo(w[i]!, 4);
-    });
-  });
+  it.each(FILTER_GRADIENT_CASES.map((c) => [c.name, c] as const))(
+    'equals tfjs Conv2DBackpropFilter: %s',
+    (_, c) => {
+      tf.tidy(() => {
+        const { x, dy, filterShape } = filterGradientInputs(c);
+        const want = runKernel(
+          tf.Conv2DBackpropFilter,
+          { x, dy },
+          {
+            strides: [1, 1],
+            pad: 'same',
+            dataFormat: 'NHWC',
+            filterShape,
+          },
+        );
+        const got = tapFilterGradient(x, dy, c.size);
+        expect(got.shape).toEqual(filterShape);
+        const [g, w] = [got.dataSync(), want.dataSync()];
+        for (let i = 0; i < w.length; i++) expect(g[i]).toBeCloseTo(w[i]!, 4);
+      });
+    },
+  );
 
   it('carries a NaN in dy to the filter gradient', () => {
     tf.tidy(() => {

@@ -172,3 +172,40 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
   return worst / scale;
 }
+
+/**
+ * The filter gradient of a 'same', stride-1 convolution with `cout` filters of size × size over
+ * x; reference: tfjs's Conv2DBackpropFilter (the cpu backend's in the unit test, the same
+ * backend's on the page). Values uniform in [-1, 1) from the case's seed.
+ */
+export interface FilterGradientCase {
+  name: string;
+  xShape: [number, number, number, number];
+  cout: number;
+  size: number;
+  seed: number;
+}
+
+export const FILTER_GRADIENT_CASES: FilterGradientCase[] = [
+  { name: '1 → 4, size 3', xShape: [2, 6, 6, 1], cout: 4, size: 3, seed: 1 },
+  { name: '8 → 16, size 3', xShape: [3, 7, 5, 8], cout: 16, size: 3, seed: 2 },
+  { name: '3 → 2, size 5', xShape: [2, 5, 5, 3], cout: 2, size: 5, seed: 3 },
+  { name: '2 → 3, size 2', xShape: [1, 4, 4, 2], cout: 3, size: 2, seed: 4 },
+  // The tiny CNN's sizes, across both backends' per-tap thresholds (filterGradient.ts).
+  { name: 'first layer, 1 input channel', xShape: [4, 14, 14, 1], cout: 16, size: 3, seed: 5 },
+  { name: '8 input channels', xShape: [4, 14, 14, 8], cout: 16, size: 3, seed: 6 },
+  { name: '32 input channels', xShape: [4, 14, 14, 32], cout: 16, size: 3, seed: 7 },
+];
+
+/** A case's x, dy and filter shape (the caller disposes x and dy). */
+export function filterGradientInputs(c: FilterGradientCase) {
+  const rng = new Rng(c.seed);
+  const t = (shape: [number, number, number, number]) =>
+    tf.tensor4d(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => 2 * rng.next() - 1),
+      shape,
+    );
+  const [n, h, w, cin] = c.xShape;
+  const filterShape: [number, number, number, number] = [c.size, c.size, cin, c.cout];
+  return { x: t(c.xShape), dy: t([n, h, w, c.cout]), filterShape };
+}
