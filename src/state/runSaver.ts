@@ -1,12 +1,13 @@
 /**
- * Saving runs to IndexedDB, one run per transaction, each save appending what is new. A run whose save fails stays on the "unsaved" list, with what did
- * not fit, and is tried again on every later save and every 20 s, until it is on disk: the
+ * Saving runs to IndexedDB, one run per transaction, each save appending what is new. A run
+ * whose save fails stays on the "unsaved" list, with what did not fit, and is tried again after
+ * 20 s (then 40 s, ... up to 5 min) and on "Try again", until it is on disk: the
  * warning about it never goes away on its own while the run is not saved.
  */
 import { formatBytes } from '../data/bytes';
 import type { RunRecord } from '../engine/runRecord';
 import { type ChunkKind, planSave, type RunMeta, type SaveState } from './runChunks';
-import { writeRun } from './runsRecords';
+import { RunDeletedError, SaveGapError, writeRun } from './runsRecords';
 
 export interface UnsavedRun {
   id: string;
@@ -27,20 +28,25 @@ export interface SaverHooks {
 }
 
 const RETRY_MS = 20_000;
+/** The longest wait between tries of the unsaved runs (each failed try doubles the wait). */
+const RETRY_MAX_MS = 5 * 60_000;
 
 export interface Saver {
-  /** Saves these runs now (and every unsaved run with them: space may have been freed). */
-  save(ids: readonly string[]): Promise<void>;
+  /**
+   * Saves these runs now. `revive`: they were just added (an import may bring back an id deleted
+   * before): their first save removes its tombstone; any other save of a deleted run is refused.
+   */
+  save(ids: readonly string[], opts?: { revive?: boolean }): Promise<void>;
   /** What the disk holds of a run already (read at load, synced from another tab). */
   known(id: string, state: SaveState): void;
   /** Forget a run (deleted): no more saves, off the unsaved list. */
   forget(id: string): void;
   unsaved(): UnsavedRun[];
-  /** Every unsaved run again, now. */
+  /** Every unsaved run again, now ("Try again", the timer). */
   retry(): Promise<void>;
 }
 
-/** The JSON size of what did not fit: computed only on failure, so its cost is fine. */
+/** The JSON size of what did not fit: computed once per unsaved run, so its cost is fine. */
 function jsonBytes(record: RunRecord): number {
   return new Blob([JSON.stringify(record)]).size;
 }
@@ -51,24 +57,42 @@ function reasonOf(e: unknown): string {
   return err.message || String(e);
 }
 
+/** What the saver knows of one run on disk. */
+interface RunState {
+  /** What the last save that landed left on disk (undefined: nothing known). */
+  confirmed?: SaveState;
+  /** What the saves issued so far will leave, if they land (the next save appends to it). */
+  planned?: SaveState;
+  /** Bumped by each failure: saves planned before it no longer count. */
+  gen: number;
+  /** The user's fields are on disk (until then every save carries them). */
+  metaSaved: boolean;
+  /** The next save may remove a tombstone (the run was just added here). */
+  revive: boolean;
+}
+
 /**
  * Each save is planned from the state the previous one will leave and issued at once (IndexedDB
  * commits transactions on the same stores in the order they were made), so a save issued on
- * `pagehide` does not wait for one in flight. A failed save bumps the run's generation: saves
- * planned before it no longer count, and the next one writes the run whole.
+ * `pagehide` does not wait for one in flight. writeRun refuses a save that would append after a
+ * chunk not on disk, so a failed save cannot leave a hole; after a failure the next save is
+ * planned from the last confirmed state (what is missing is written again).
  */
 export function createSaver(hooks: SaverHooks): Saver {
-  const runs = new Map<string, { state?: SaveState; gen: number }>();
+  const runs = new Map<string, RunState>();
   const unsaved = new Map<string, UnsavedRun>();
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let retryMs = RETRY_MS;
 
   const report = () => {
     hooks.unsavedChanged([...unsaved.values()]);
+    if (unsaved.size === 0) retryMs = RETRY_MS;
     if (unsaved.size && !retryTimer) {
       retryTimer = setTimeout(() => {
         retryTimer = null;
+        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
         void saver.retry();
-      }, RETRY_MS);
+      }, retryMs);
     }
   };
 
@@ -78,32 +102,63 @@ export function createSaver(hooks: SaverHooks): Saver {
       saver.forget(id);
       return;
     }
-    const { state: prev, gen } = runs.get(id) ?? { gen: 0 };
-    const plan = planSave(record, prev);
-    runs.set(id, { state: plan.state, gen });
+    const cur = runs.get(id) ?? { gen: 0, metaSaved: false, revive: false };
+    const { gen, planned } = cur;
+    const plan = planSave(record, planned);
+    const withMeta = !cur.metaSaved;
+    const revive = cur.revive;
+    runs.set(id, { ...cur, planned: plan.state });
     try {
-      await writeRun(id, plan, prev ? undefined : hooks.meta(id));
+      await writeRun(id, plan, { meta: withMeta ? hooks.meta(id) : undefined, revive });
     } catch (e) {
-      const cur = runs.get(id);
-      if (cur?.gen === gen) runs.set(id, { gen: gen + 1 });
-      if (!hooks.record(id)) return;
-      unsaved.set(id, { id, name: record.name, bytes: jsonBytes(record), reason: reasonOf(e) });
+      // Deleted in another tab: nothing to save, nothing to warn about.
+      if (e instanceof RunDeletedError) return saver.forget(id);
+      const now = runs.get(id);
+      if (!now || !hooks.record(id)) return;
+      if (now.gen === gen) {
+        // A refused gap means the disk is not what was confirmed: the next save writes it whole.
+        const back = e instanceof SaveGapError ? undefined : now.confirmed;
+        runs.set(id, { ...now, gen: gen + 1, planned: back, confirmed: back });
+      } else if (e instanceof SaveGapError) return; // follows a failure already reported
+      const had = unsaved.get(id);
+      const bytes = had ? had.bytes : jsonBytes(record);
+      unsaved.set(id, { id, name: record.name, bytes, reason: reasonOf(e) });
       report();
       return;
     }
-    // A save planned before a failure, or a run deleted meanwhile, settles nothing.
-    if (runs.get(id)?.gen !== gen || !hooks.record(id)) return;
+    const now = runs.get(id);
+    if (!now || !hooks.record(id)) return;
+    const done = { ...now, metaSaved: now.metaSaved || withMeta, revive: now.revive && !revive };
+    // A save planned before a failure landed (it appended nothing after the hole) but its state
+    // counts for nothing: the one confirmed stays.
+    if (now.gen !== gen) {
+      runs.set(id, done);
+      return;
+    }
+    runs.set(id, { ...done, confirmed: plan.state });
     if (unsaved.delete(id)) report();
-    hooks.saved(id, plan.rewrite, !prev);
+    hooks.saved(id, plan.rewrite, !planned);
   }
 
   const saver: Saver = {
-    async save(ids) {
-      const all = new Set([...ids, ...unsaved.keys()]);
-      await Promise.all([...all].map(saveOne));
+    async save(ids, opts) {
+      if (opts?.revive) {
+        for (const id of ids) {
+          const cur = runs.get(id);
+          runs.set(id, { gen: cur?.gen ?? 0, metaSaved: false, revive: true });
+        }
+      }
+      await Promise.all(ids.map(saveOne));
     },
     known(id, state) {
-      runs.set(id, { state, gen: 0 });
+      const cur = runs.get(id);
+      runs.set(id, {
+        gen: cur?.gen ?? 0,
+        confirmed: state,
+        planned: state,
+        metaSaved: true,
+        revive: false,
+      });
     },
     forget(id) {
       runs.delete(id);

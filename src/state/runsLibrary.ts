@@ -124,13 +124,25 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     const prev = syncing.get(id) ?? Promise.resolve();
     const next = prev.then(async () => {
       const cur = get().entries[id];
-      const after = cur ? { ...(cursors.get(id) ?? { p: 0, e: 0, f: 0 }) } : undefined;
+      // Without a cursor (a run this tab made and never read back) nothing is known of where the
+      // disk is: read it all and replace every kind, not append to what is held.
+      const known = cursors.get(id);
+      const after = cur && known ? { ...known } : undefined;
       if (after) for (const k of msg.rewrite) after[k] = 0;
       const delta = await loadDelta(id, after);
       if (!delta) return;
       const read = applyDelta(id, get().entries[id], delta, after ? msg.rewrite : ['p', 'e', 'f']);
       if (!read.ok) {
-        set({ quarantined: [...get().quarantined.filter((q) => q.id !== id), read.bad] });
+        // Shown once, as unreadable: its live entry goes.
+        const entries = { ...get().entries };
+        delete entries[id];
+        saver.forget(id);
+        cursors.delete(id);
+        set({
+          entries,
+          order: sortOrder(entries),
+          quarantined: [...get().quarantined.filter((q) => q.id !== id), read.bad],
+        });
         return;
       }
       cursors.set(id, delta.cursor);
@@ -209,7 +221,11 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     },
 
     addRuns(records) {
-      void saver.save(addEntries(records).map((e) => e.id));
+      // Added here (trained or imported): the first save may bring back an id deleted before.
+      void saver.save(
+        addEntries(records).map((e) => e.id),
+        { revive: true },
+      );
     },
 
     updateRecords(records, doPersist) {
@@ -286,10 +302,10 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     },
 
     deleteQuarantined(id) {
-      deleteRuns([id]).then(
-        () => set({ quarantined: get().quarantined.filter((q) => q.id !== id) }),
-        fail('Could not delete the unreadable run'),
-      );
+      deleteRuns([id]).then(() => {
+        set({ quarantined: get().quarantined.filter((q) => q.id !== id) });
+        channel.post({ t: 'deleted', ids: [id] });
+      }, fail('Could not delete the unreadable run'));
     },
 
     async importFiles(files) {

@@ -95,33 +95,99 @@ export class RunDeletedError extends Error {
   override name = 'RunDeletedError';
 }
 
+/** A save appended after a chunk that is not on disk (an earlier save failed): nothing landed. */
+export class SaveGapError extends Error {
+  override name = 'SaveGapError';
+}
+
+export interface WriteOptions {
+  /** The user's fields, written when the disk has none for the run (a run new to the disk). */
+  meta?: RunMeta;
+  /** An import: a deleted id comes back (its tombstone goes; `meta` replaces what is there). */
+  revive?: boolean;
+}
+
 /**
- * Writes a save plan (runChunks.planSave) in one transaction. `meta` is written for a run new to
- * the disk (an import may bring back a deleted id: its tombstone goes). Nothing is read first.
+ * Writes a save plan (runChunks.planSave) in one transaction. Inside it, reads whether the run
+ * is deleted (RunDeletedError unless reviving) and whether each appended chunk's predecessor is
+ * there (SaveGapError: a save planned from one that failed must not leave a hole); either aborts
+ * the whole save. The transaction commits as soon as those reads answer.
  */
-export async function writeRun(id: string, plan: SavePlan, meta?: RunMeta): Promise<void> {
+export async function writeRun(id: string, plan: SavePlan, opts: WriteOptions = {}): Promise<void> {
   const d = await db();
   const tx = d.transaction(['runs', 'heads', 'chunks', 'tombstones'], 'readwrite');
   const chunks = tx.objectStore('chunks');
   const reqs: Promise<unknown>[] = [];
+  let refused: Error | null = null;
+  const refuse = (e: Error) => {
+    if (refused) return;
+    refused = e;
+    try {
+      tx.abort();
+    } catch {
+      // Already finished: cannot happen before commit() below, which waits for the checks.
+    }
+  };
+  const checks: Promise<unknown>[] = [];
   try {
-    if (meta) {
-      reqs.push(tx.objectStore('tombstones').delete(id), tx.objectStore('runs').put(meta));
+    const { meta, revive } = opts;
+    if (revive) reqs.push(tx.objectStore('tombstones').delete(id));
+    else {
+      checks.push(
+        tx
+          .objectStore('tombstones')
+          .getKey(id)
+          .then(
+            (dead) => dead !== undefined && refuse(new RunDeletedError(`Run ${id} was deleted`)),
+          ),
+      );
+    }
+    if (meta && revive) reqs.push(tx.objectStore('runs').put(meta));
+    else if (meta) {
+      checks.push(
+        tx
+          .objectStore('runs')
+          .getKey(id)
+          .then((had) => (had === undefined && !refused ? tx.objectStore('runs').put(meta) : null)),
+      );
+    }
+    for (const c of plan.append) {
+      if (c.index === 0 || plan.rewrite.includes(c.kind)) continue;
+      checks.push(
+        chunks
+          .getKey([id, c.kind, c.index - 1])
+          .then(
+            (k) =>
+              k === undefined &&
+              refuse(new SaveGapError(`Chunk ${c.kind}${c.index - 1} of ${id} is missing`)),
+          ),
+      );
     }
     for (const kind of plan.rewrite) reqs.push(chunks.delete(kindRange(id, kind)));
     reqs.push(tx.objectStore('heads').put(plan.head, id));
     for (const c of plan.append) reqs.push(chunks.put(c.items, [id, c.kind, c.index]));
-    // Every request is issued: commit now rather than when this page next runs (it may be
-    // unloading: a save on pagehide must not wait for a later task that never comes).
-    tx.commit?.();
   } catch (e) {
     // A put that throws at once (a value it cannot clone, quota): nothing of the save lands.
-    for (const r of reqs) r.catch(() => {});
+    for (const r of [...reqs, ...checks]) r.catch(() => {});
     tx.abort();
     await tx.done.catch(() => {});
     throw e;
   }
-  await settle(reqs, tx.done);
+  // Every write is issued; commit once the checks answer rather than when this page next runs
+  // (it may be unloading: a save on pagehide must not wait for a later task).
+  const checked = Promise.allSettled(checks).then(() => {
+    try {
+      if (!refused) tx.commit?.();
+    } catch {
+      // No longer active: it commits on its own.
+    }
+  });
+  try {
+    await settle([...reqs, ...checks, checked], tx.done);
+  } catch (e) {
+    if (refused) throw refused;
+    throw e;
+  }
 }
 
 /** Waits for a transaction; rejects with the first request's error (the one that names the cause). */
@@ -171,16 +237,22 @@ export async function deleteRuns(ids: readonly string[]): Promise<void> {
   ]);
 }
 
-/** Removes what a tab wrote of a run after another tab deleted it (the tombstone stays). */
+/**
+ * Removes what a tab wrote of a run after another tab deleted it (the tombstone stays). Each
+ * tombstone is read again here: an import may have brought the id back since loadAll read it.
+ */
 async function sweepDeleted(ids: readonly string[]): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['runs', 'heads', 'chunks'], 'readwrite');
+  const tx = d.transaction(['runs', 'heads', 'chunks', 'tombstones'], 'readwrite');
   await Promise.all([
-    ...ids.flatMap((id) => [
-      tx.objectStore('runs').delete(id),
-      tx.objectStore('heads').delete(id),
-      tx.objectStore('chunks').delete(runRange(id)),
-    ]),
+    ...ids.map(async (id) => {
+      if ((await tx.objectStore('tombstones').getKey(id)) === undefined) return;
+      await Promise.all([
+        tx.objectStore('runs').delete(id),
+        tx.objectStore('heads').delete(id),
+        tx.objectStore('chunks').delete(runRange(id)),
+      ]);
+    }),
     tx.done,
   ]);
 }

@@ -15,7 +15,14 @@ import { readStored } from './libraryLogic';
 import { planSave, type RunMeta, stateOfLoaded } from './runChunks';
 import { createSaver, type UnsavedRun } from './runSaver';
 import { closeDb, DB_NAME, type DbNotice, db, onDbNotice } from './runsDb';
-import { deleteRuns, loadAll, loadDelta, patchMeta, writeRun } from './runsRecords';
+import {
+  deleteRuns,
+  loadAll,
+  loadDelta,
+  patchMeta,
+  RunDeletedError,
+  writeRun,
+} from './runsRecords';
 
 const point = (step: number): Point => ({
   step,
@@ -85,7 +92,7 @@ describe('incremental saves', () => {
   it('a save writes only what is new since the last one; loading reassembles the run', async () => {
     let r = run('a', [4, 8]);
     let plan = planSave(r, undefined);
-    await writeRun('a', plan, meta('a'));
+    await writeRun('a', plan, { meta: meta('a') });
     for (let k = 3; k <= 20; k++) {
       r = { ...r, points: [...r.points, point(k * 4)], steps: k * 4 };
       plan = planSave(r, plan.state);
@@ -100,7 +107,7 @@ describe('incremental saves', () => {
   it('a replaced tail (a resend after a device-loss restore) writes that array again', async () => {
     const r = run('a', [4, 8, 12]);
     const first = planSave(r, undefined);
-    await writeRun('a', first, meta('a'));
+    await writeRun('a', first, { meta: meta('a') });
     const resent = { ...r, points: [point(4), { ...point(8), testAcc: 0.1 }] };
     const plan = planSave(resent, first.state);
     expect(plan.rewrite).toEqual(['p']);
@@ -110,7 +117,7 @@ describe('incremental saves', () => {
 
   it('continues a run loaded from disk where the disk left off', async () => {
     const r = run('a', [4, 8]);
-    await writeRun('a', planSave(r, undefined), meta('a'));
+    await writeRun('a', planSave(r, undefined), { meta: meta('a') });
     const [s] = await loadAll();
     const next = { ...r, points: [...r.points, point(12)] };
     const plan = planSave(next, stateOfLoaded(r, s.cursor));
@@ -127,7 +134,7 @@ describe('two tabs on one database', () => {
   it("a hide keeps another tab's rename, and a training save keeps both", async () => {
     const r = run('a', [4]);
     const plan = planSave(r, undefined);
-    await writeRun('a', plan, meta('a'));
+    await writeRun('a', plan, { meta: meta('a') });
     await patchMeta(['a'], { name: 'renamed in A' });
     await patchMeta(['a'], { hidden: true }); // B, which never saw the rename
     await writeRun('a', planSave({ ...r, points: [...r.points, point(8)] }, plan.state));
@@ -139,11 +146,13 @@ describe('two tabs on one database', () => {
   it('a deleted run stays deleted when another tab later writes or hides it', async () => {
     const r = run('a', [4]);
     const plan = planSave(r, undefined);
-    await writeRun('a', plan, meta('a'));
-    await writeRun('b', planSave(run('b', [4]), undefined), meta('b'));
+    await writeRun('a', plan, { meta: meta('a') });
+    await writeRun('b', planSave(run('b', [4]), undefined), { meta: meta('b') });
     await deleteRuns(['a']);
-    // B still trains 'a' and saves it, then presses "Hide all".
-    await writeRun('a', planSave({ ...r, points: [...r.points, point(8)] }, plan.state));
+    // B still trains 'a' and saves it (refused: deleted), then presses "Hide all".
+    await expect(
+      writeRun('a', planSave({ ...r, points: [...r.points, point(8)] }, plan.state)),
+    ).rejects.toThrow(RunDeletedError);
     expect(await patchMeta(['a', 'b'], { hidden: true })).toEqual(['b']);
     expect((await loadAll()).map((s) => s.id)).toEqual(['b']);
     expect(await loadDelta('a')).toBeNull();
@@ -243,10 +252,74 @@ describe('saves that fail', () => {
     const later = saver.save(['a']); // one point, planned before the failure is known: lands, counts for nothing
     await Promise.all([failing, later]);
     expect(unsaved.map((u) => u.id)).toEqual(['a']);
+    // Before any retry the disk holds a prefix of the run, never points with a hole.
+    const before = (await stored('a'))?.points.map((p) => p.step);
+    expect([4, 8, 12, 16].slice(0, before?.length)).toEqual(before);
     IDBObjectStore.prototype.put = put;
     await saver.retry();
     expect(unsaved).toEqual([]);
     expect((await stored('a'))?.points.map((p) => p.step)).toEqual([4, 8, 12, 16]);
+  });
+
+  /** Tab A's saver of run 'a', saved once, whose next save (two new points) is refused. */
+  async function failedOnce() {
+    const records: Record<string, RunRecord> = { a: run('a', [4]) };
+    const state = { unsaved: [] as UnsavedRun[] };
+    const saver = createSaver({
+      record: (id) => records[id],
+      meta: (id) => meta(id),
+      unsavedChanged: (u) => {
+        state.unsaved = u;
+      },
+      saved: () => {},
+    });
+    await saver.save(['a'], { revive: true });
+    records.a = run('a', [4, 8, 12]);
+    quota(1);
+    await saver.save(['a']);
+    expect(state.unsaved.map((u) => u.id)).toEqual(['a']);
+    IDBObjectStore.prototype.put = put;
+    return { saver, records, state };
+  }
+
+  it("a retry after a failure keeps another tab's rename", async () => {
+    const { saver } = await failedOnce();
+    await patchMeta(['a'], { name: 'renamed in B' });
+    await saver.retry();
+    expect((await loadAll())[0].meta.name).toBe('renamed in B');
+    expect((await stored('a'))?.points.map((p) => p.step)).toEqual([4, 8, 12]);
+  });
+
+  it('a retry after a failure does not bring back a run another tab deleted', async () => {
+    const { saver, state } = await failedOnce();
+    await deleteRuns(['a']); // tab B
+    await saver.retry();
+    expect(await loadAll()).toEqual([]);
+    expect(await loadDelta('a')).toBeNull();
+    expect(state.unsaved).toEqual([]); // dropped quietly: deleted elsewhere
+  });
+
+  it('an unsaved run is tried again on the timer and "Try again", not with every other save', async () => {
+    const { saver, records, state } = await failedOnce();
+    records.b = run('b', [4]);
+    await saver.save(['b'], { revive: true }); // the disk has room again, but 'a' waits its turn
+    expect((await stored('a'))?.points.map((p) => p.step)).toEqual([4]);
+    await saver.retry();
+    expect(state.unsaved).toEqual([]);
+    expect((await stored('a'))?.points.map((p) => p.step)).toEqual([4, 8, 12]);
+  });
+
+  it('an import may bring back a deleted id, and the leftover sweep keeps it', async () => {
+    const r = run('a', [4]);
+    await writeRun('a', planSave(r, undefined), { meta: meta('a') });
+    await deleteRuns(['a']);
+    // loadAll sees the tombstone; the import lands between its read and its sweep.
+    const loading = loadAll();
+    const importing = writeRun('a', planSave(r, undefined), { meta: meta('a'), revive: true });
+    expect(await loading).toEqual([]);
+    await importing;
+    await loadAll(); // after the sweep
+    expect(await stored('a')).toEqual(r);
   });
 });
 
