@@ -1,8 +1,9 @@
 /**
- * Reads and writes of runs in IndexedDB (layout in runsDb.ts). Training saves are blind puts
- * of the head and the new chunks (no read first, so a save issued on `pagehide` lands whole or
- * not at all); the user's edits read-modify-write only the fields they change, in one
- * transaction, so a hide in one tab keeps a rename made in another.
+ * Reads and writes of runs in IndexedDB (layout in runsDb.ts). Training saves put the head and
+ * the new chunks, all issued at once, with key-only checks in the same transaction (not
+ * deleted, no hole before an appended chunk) that abort it whole; the user's edits
+ * read-modify-write only the fields they change, in one transaction, so a hide in one tab keeps
+ * a rename made in another.
  */
 import {
   type Chunk,
