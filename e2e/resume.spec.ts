@@ -86,7 +86,7 @@ test('Export with weights: delete the run, import the file, Resume continues it'
   await page.getByRole('button', { name: 'Train' }).click();
   await waitForPoints(page, 'Test accuracy', 1);
   await page.getByRole('button', { name: 'Reset' }).click();
-  const exportBtn = page.getByRole('button', { name: / with weights$/ });
+  const exportBtn = page.getByRole('button', { name: /^Export with weights: / });
   await expect(exportBtn).toBeVisible();
   const [download] = await Promise.all([page.waitForEvent('download'), exportBtn.click()]);
   const file = test.info().outputPath('with-weights.json');

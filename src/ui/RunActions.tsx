@@ -33,7 +33,7 @@ export function RunActions({ record: r }: { record: RunRecord }) {
       <button
         type="button"
         className="btn small"
-        aria-label={`Export ${r.name} with weights`}
+        aria-label={`Export with weights: ${r.name}`}
         title={`The run file with its checkpoint${at}: import it back to resume, or npm run train -- --resume FILE`}
         onClick={() => void exportWithWeights(r.id)}
       >
