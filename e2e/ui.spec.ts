@@ -105,7 +105,9 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
   const png = (await download(page, 'Download PNG', acc)).bytes;
   expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   const img = await page.evaluate(async (b64) => {
-    const blob = await (await fetch(`data:image/png;base64,${b64}`)).blob();
+    // Bytes, not fetch(data:): the built page's CSP limits connect-src to the app and its dataset hosts.
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const blob = new Blob([bytes], { type: 'image/png' });
     const bmp = await createImageBitmap(blob);
     const c = new OffscreenCanvas(bmp.width, bmp.height);
     const ctx = c.getContext('2d')!;
