@@ -1,13 +1,24 @@
 /**
  * The shared kernel-case table (kernelCases.ts) on the backends Node has (cpu, wasm): the
- * elementwise kernels' exact values and Match_c with its gradients against the cpu run. The
- * browser page (e2e/pages/kernels.ts) runs the same table on webgl and webgpu; the median cases
- * run in median.test.ts.
+ * elementwise kernels' exact values, Match_c with its gradients against the cpu run, and the
+ * direct-convolution cases (the kernel is WebGPU's: here tfjs's unfused ops stand in for it,
+ * which checks the cases and their NaN-aware comparison). The browser page
+ * (e2e/pages/kernels.ts) runs the same table on webgl and webgpu; the median cases run in
+ * median.test.ts, the filter gradient in filterGradient.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clearMatchingCache } from '../matching';
-import { ELEMENTWISE_CASES, exactMismatch, matchingOutputs, relativeError } from './kernelCases';
+import { DIRECT_CONV2D } from './directConv';
+import {
+  DIRECT_CONV_CASES,
+  directConvErrors,
+  ELEMENTWISE_CASES,
+  exactMismatch,
+  matchingOutputs,
+  relativeError,
+} from './kernelCases';
+import { hasKernel } from './registry';
 
 let cpuMatching: Record<string, number[]> | null = null;
 
@@ -39,5 +50,20 @@ for (const backend of ['cpu', 'wasm'] as const)
       for (const [key, want] of Object.entries(cpuMatching)) {
         expect(relativeError(got[key]!, want), key).toBeLessThan(1e-3);
       }
+    });
+
+    it('direct convolution cases: conv2d + bias (+ ReLU) agrees with FusedConv2D, NaN kept', async () => {
+      await tf.setBackend(backend);
+      expect(hasKernel(DIRECT_CONV2D), 'the direct convolution is WebGPU only').toBe(false);
+      const before = tf.memory().numTensors;
+      const errors = await directConvErrors((i, a) =>
+        tf.tidy(() => {
+          const y = tf.add(tf.conv2d(i.x, i.filter, a.strides, a.pad), i.bias);
+          return a.activation === 'relu' ? tf.relu(y) : y;
+        }),
+      );
+      expect(errors.map((e) => e.name)).toEqual(DIRECT_CONV_CASES.map((c) => c.name));
+      for (const e of errors) expect(e.error, e.name).toBeLessThan(1e-5);
+      expect(tf.memory().numTensors, 'tensors left').toBe(before);
     });
   });

@@ -1,6 +1,7 @@
 /**
  * One table of kernel cases, run by the unit tests on cpu and wasm (kernelCases.test.ts,
- * median.test.ts) and by the browser page on webgl and webgpu (e2e/pages/kernels.ts, also
+ * median.test.ts, filterGradient.test.ts; the whole model and the optimizer's guard in
+ * modelCases.ts) and by the browser page on webgl and webgpu (e2e/pages/kernels.ts, also
  * Node's Dawn WebGPU through test/nodeWebGpu.test.ts). No DOM and no node: imports, so that
  * vitest and the Vite dev page load the same file. Inputs come from the project's seeded
  * generator, so every backend sees the same values.
@@ -9,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../util/rng';
 import { matchingLossOf } from '../matching';
 import { channelSum } from './channelSum';
+import { runKernel } from './registry';
 import { reluBackward } from './reluBackward';
 import { selectByFlag, sgdCandidate, sgdVelocity } from './sgdUpdate';
 
@@ -208,4 +210,132 @@ export function filterGradientInputs(c: FilterGradientCase) {
   const [n, h, w, cin] = c.xShape;
   const filterShape: [number, number, number, number] = [c.size, c.size, cin, c.cout];
   return { x: t(c.xShape), dy: t([n, h, w, c.cout]), filterShape };
+}
+
+/**
+ * A convolution with bias and activation as tfjs's FusedConv2D takes it (NHWC, dilation 1),
+ * for the engine's direct convolution (directConv.ts, WebGPU only). Values uniform in
+ * [-0.5, 0.5) from the case's seed; `nanAt`: an input index set to NaN (the ReLU keeps it).
+ */
+export interface DirectConvCase {
+  name: string;
+  xShape: [number, number, number, number];
+  wShape: [number, number, number, number];
+  stride: number;
+  pad: 'same' | 'valid';
+  activation: 'relu' | 'linear';
+  seed: number;
+  nanAt?: number;
+}
+
+export const DIRECT_CONV_CASES: DirectConvCase[] = [
+  {
+    name: 'tiny layer 1',
+    xShape: [5, 28, 28, 1],
+    wShape: [3, 3, 1, 8],
+    stride: 1,
+    pad: 'same',
+    activation: 'relu',
+    seed: 11,
+  },
+  {
+    name: 'tiny layer 2',
+    xShape: [5, 14, 14, 8],
+    wShape: [3, 3, 8, 16],
+    stride: 1,
+    pad: 'same',
+    activation: 'relu',
+    seed: 12,
+  },
+  {
+    name: 'stride 2, valid, odd sizes',
+    xShape: [2, 9, 11, 3],
+    wShape: [3, 3, 3, 5],
+    stride: 2,
+    pad: 'valid',
+    activation: 'linear',
+    seed: 13,
+  },
+  {
+    name: 'stride 2, same',
+    xShape: [2, 8, 7, 4],
+    wShape: [3, 3, 4, 6],
+    stride: 2,
+    pad: 'same',
+    activation: 'relu',
+    seed: 14,
+  },
+  {
+    name: '5x3 filter',
+    xShape: [2, 6, 5, 2],
+    wShape: [5, 3, 2, 3],
+    stride: 1,
+    pad: 'same',
+    activation: 'linear',
+    seed: 15,
+  },
+  {
+    name: 'a NaN input (the ReLU keeps it)',
+    xShape: [1, 5, 5, 2],
+    wShape: [3, 3, 2, 4],
+    stride: 1,
+    pad: 'same',
+    activation: 'relu',
+    seed: 16,
+    nanAt: 12,
+  },
+];
+
+/** A case's FusedConv2D inputs (the caller disposes them) and attributes. */
+export function directConvInputs(c: DirectConvCase) {
+  const rng = new Rng(c.seed);
+  const values = (shape: number[]) =>
+    Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.next() - 0.5);
+  const xv = values(c.xShape);
+  if (c.nanAt !== undefined) xv[c.nanAt] = Number.NaN;
+  const inputs = {
+    x: tf.tensor4d(xv, c.xShape),
+    filter: tf.tensor4d(values(c.wShape), c.wShape),
+    bias: tf.tensor1d(values([c.wShape[3]])),
+  };
+  const attrs = {
+    strides: [c.stride, c.stride] as [number, number],
+    pad: c.pad,
+    dataFormat: 'NHWC' as const,
+    dilations: [1, 1] as [number, number],
+    activation: c.activation,
+  };
+  return { inputs, attrs };
+}
+
+/**
+ * NaN where `want` has NaN and only there (else infinite), otherwise the worst error relative
+ * to want's largest finite magnitude.
+ */
+export function nanAwareError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  const scale = Math.max(1e-6, ...Array.from(want, (v) => (Number.isNaN(v) ? 0 : Math.abs(v))));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (Number.isNaN(want[i]!) || Number.isNaN(got[i]!)) {
+      if (Number.isNaN(want[i]!) !== Number.isNaN(got[i]!)) return Number.POSITIVE_INFINITY;
+    } else worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / scale);
+  }
+  return worst;
+}
+
+type DirectConvArgs = ReturnType<typeof directConvInputs>;
+/** Every direct-convolution case through `ours` against tfjs's FusedConv2D on this backend. */
+export async function directConvErrors(
+  ours: (inputs: DirectConvArgs['inputs'], attrs: DirectConvArgs['attrs']) => tf.Tensor,
+): Promise<Array<{ name: string; error: number }>> {
+  const out = [];
+  for (const c of DIRECT_CONV_CASES) {
+    const { inputs, attrs } = directConvInputs(c);
+    const got = ours(inputs, attrs);
+    const want = runKernel(tf.FusedConv2D, inputs, attrs);
+    out.push({ name: c.name, error: nanAwareError(await got.data(), await want.data()) });
+    tf.dispose([got, want, ...Object.values(inputs)]);
+  }
+  return out;
 }
