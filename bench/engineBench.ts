@@ -116,21 +116,19 @@ export interface Runner {
   dispose(): void;
 }
 
-/** An engine runner: the body of TrainingSession.run between eval steps. */
-export function engineRunner(
+/**
+ * A case's trainer, its eval set and its batch sampler, as the bench and the per-op profile
+ * (profileStep.ts) step them (the caller disposes the trainer and the eval set).
+ */
+export function caseTrainer(
   data: DatasetSplits,
-  model: BenchModel,
-  variant: Exclude<Variant, 'fit' | TorchVariant>,
-  yieldToHost: YieldFn,
+  config: TrainConfig,
+  runId: string,
   environment: { backend: string; runtime: string },
-  onStep?: (step: number) => void,
-  m1 = BATCH,
-): Runner {
-  const [base, exp] = variant.split('+') as [EngineVariant, Experiment | undefined];
-  const config = caseConfig(data, model, base, {}, m1);
+) {
   const evalSet = new EvalSet(data.test, data.numClasses, config.evalSize, config.seed);
   const trainer = new Trainer({
-    runId: `bench-${model}-${variant}`,
+    runId,
     name: 'bench',
     config,
     data,
@@ -143,6 +141,26 @@ export function engineRunner(
     config.batchSize,
     config.batchSize2,
     config.seed,
+  );
+  return { trainer, evalSet, sampler };
+}
+
+/** An engine runner: the body of TrainingSession.run between eval steps. */
+export function engineRunner(
+  data: DatasetSplits,
+  model: BenchModel,
+  variant: Exclude<Variant, 'fit' | TorchVariant>,
+  yieldToHost: YieldFn,
+  environment: { backend: string; runtime: string },
+  onStep?: (step: number) => void,
+  m1 = BATCH,
+): Runner {
+  const [base, exp] = variant.split('+') as [EngineVariant, Experiment | undefined];
+  const { trainer, evalSet, sampler } = caseTrainer(
+    data,
+    caseConfig(data, model, base, {}, m1),
+    `bench-${model}-${variant}`,
+    environment,
   );
   if (exp) applyExperiment(trainer, exp);
   const yieldFn = exp === 'settimeout-yield' ? timeoutYield : yieldToHost;

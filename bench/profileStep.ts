@@ -7,11 +7,10 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchSampler, disposeBatch, EvalSet } from '../src/engine/batches';
+import { disposeBatch } from '../src/engine/batches';
 import { setupNodeBackend } from '../src/engine/nodeBackend';
-import { Trainer } from '../src/engine/trainer';
 import { DATASETS_DIR } from '../test/shared';
-import { type BenchModel, caseConfig, type EngineVariant } from './engineBench';
+import { type BenchModel, caseConfig, caseTrainer, type EngineVariant } from './engineBench';
 import { loadData } from './nodeBench';
 import { startTorchPeer } from './torchPeer';
 
@@ -31,26 +30,10 @@ const warmup = Number(opt.warmup);
 await setupNodeBackend('wasm');
 const { data } = await loadData(model === 'resnet' ? 'cifar10' : 'fmnist');
 const config = caseConfig(data, model, variant);
-const evalSet = new EvalSet(data.test, data.numClasses, config.evalSize, config.seed);
-const trainer = new Trainer({
-  runId: 'profile',
-  name: 'profile',
-  config,
-  data,
-  evalSet,
-  environment: {
-    backend: 'wasm',
-    runtime: `node ${process.version}`,
-    tfjsVersion: tf.version_core,
-  },
+const { trainer, evalSet, sampler } = caseTrainer(data, config, 'profile', {
+  backend: 'wasm',
+  runtime: `node ${process.version}`,
 });
-const sampler = new BatchSampler(
-  data.train,
-  data.numClasses,
-  config.batchSize,
-  config.batchSize2,
-  config.seed,
-);
 for (let i = 0; i < warmup; i++) {
   const b = sampler.next();
   trainer.trainStep(b);

@@ -9,56 +9,26 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { DEFAULT_CONFIG } from '../src/engine/config';
-import {
-  makeBundle,
-  type Point,
-  RUN_SCHEMA_ID,
-  RUN_SCHEMA_VERSION,
-  type RunRecord,
-  runBundleSchema,
-} from '../src/engine/runRecord';
+import { makeBundle, type RunRecord, runBundleSchema } from '../src/engine/runRecord';
+import { fixturePoint, fixtureRun } from '../test/recordFixture';
 import { hasKmnist, REPO_ROOT } from '../test/shared';
 import { FAST, points, waitForPoints } from './helpers';
 
 const APP = '/?backend=wasm&dataset=kmnist&model=tiny';
 const DB = 'itra-playground-runs';
 
-const point = (step: number): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: 0.5,
-  testAcc: 0.5 + step / 1000,
-  testCE: 0.4,
-  trainCE: 0.5,
-  match: 0.1,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  sigma: 2,
-  lambdaEff: 0.6,
-  method: 'vanilla',
-  samplesPerSec: 100,
-  wallMs: step * 10,
-});
-
 function makeRun(id: string, name: string, n: number, extra: Partial<RunRecord> = {}): RunRecord {
   const steps = Array.from({ length: n }, (_, i) => (i + 1) * 4);
-  return {
-    schema: RUN_SCHEMA_ID,
-    version: RUN_SCHEMA_VERSION,
-    id,
+  return fixtureRun(id, {
     name,
     createdAt: '2026-01-01T00:00:00.000Z',
-    config: DEFAULT_CONFIG,
     data: { trainSize: 8000, testSize: 2000, evalSize: 100, split: 'official' },
     environment: { backend: 'wasm', runtime: 'e2e', tfjsVersion: '4.22.0' },
-    status: 'completed',
     steps: steps.at(-1) ?? 0,
-    points: steps.map(point),
+    points: steps.map((s) => fixturePoint(s, { testAcc: 0.5 + s / 1000, method: 'vanilla' })),
     events: [],
     ...extra,
-  };
+  });
 }
 
 function writeJson(name: string, data: unknown): string {

@@ -21,12 +21,12 @@ import {
   expectGpuAgrees,
 } from '../e2e/kernelVerdict';
 import { checkBackend } from '../e2e/pages/kernels';
-import { DEFAULT_CONFIG, type TrainConfig } from '../src/engine/config';
 import { nodeGpuAdapter, setupNodeBackend } from '../src/engine/nodeBackend';
 import { noAdapterReason, SWIFTSHADER_ICD } from '../src/engine/nodeWebGpu';
 import type { Point } from '../src/engine/runRecord';
 import { TrainingSession } from '../src/engine/session';
 import { syntheticDataset, writeSyntheticIdx } from './synthetic';
+import { trainerFixture } from './trainerFixture';
 
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -79,20 +79,10 @@ describe.skipIf(gpu.error !== null)(`the engine on Node WebGPU (${gpu.adapter})`
   });
 
   it('trains ITRA-c as the cpu backend does (same seed: same points to float32 tolerance)', async () => {
-    const data = syntheticDataset(200, 100);
-    const config: TrainConfig = {
-      ...DEFAULT_CONFIG,
-      dataset: 'kmnist',
-      model: 'tiny',
-      method: 'itra-c',
-      lambda: 0.8,
-      warmup: 0,
-      batchSize: 16,
-      batchSize2: 16,
-      evalEvery: 3,
-      evalSize: 50,
-      maxSteps: 6,
-    };
+    const { data, base: config } = trainerFixture(
+      { evalEvery: 3, evalSize: 50, maxSteps: 6 },
+      { train: 200, test: 100 },
+    );
     const run = async (backend: 'cpu' | 'webgpu') => {
       await setupNodeBackend(backend);
       const before = tf.memory().numTensors;

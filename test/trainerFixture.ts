@@ -1,13 +1,17 @@
 /**
- * The small run the trainer's tests share: a synthetic 28x28 dataset, the Node environment,
- * and a tiny ITRA-c config of 10 steps (batches of 16, eval every 5).
+ * The small run the engine's tests share: a synthetic 28x28 dataset (400 train, 200 test
+ * images unless `sizes` says otherwise), the Node environment, and a tiny ITRA-c config of 10
+ * steps (batches of 16, eval every 5) with the test's own `config` changes on top.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/engine/config';
 import { syntheticDataset } from './synthetic';
 
-export function trainerFixture() {
-  const data = syntheticDataset(400, 200);
+export function trainerFixture(
+  config: Partial<TrainConfig> = {},
+  sizes: { train: number; test: number } = { train: 400, test: 200 },
+) {
+  const data = syntheticDataset(sizes.train, sizes.test);
   const env = {
     backend: tf.getBackend(),
     runtime: `node ${process.version}`,
@@ -25,6 +29,7 @@ export function trainerFixture() {
     evalEvery: 5,
     evalSize: 100,
     maxSteps: 10,
+    ...config,
   };
   return { data, env, base };
 }

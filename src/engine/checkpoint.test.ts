@@ -1,36 +1,13 @@
-/**
- * Resumable runs on the wasm backend: a run resumed from a checkpoint at step N produces the
- * same points after N as the same run never interrupted, for every kind of state a checkpoint
- * must carry (momentum, Adam's moments and step counter, center-loss centers, both batch
- * streams across epoch boundaries, augmentation streams, label noise, live changes, twins,
- * a stop between eval steps). Also: the file form round-trips bit for bit, and damaged or
- * mismatched checkpoints are refused with a message.
- */
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { syntheticDataset } from '../../test/synthetic';
+import { trainerFixture } from '../../test/trainerFixture';
 import { type Checkpoint, CheckpointError, resumeSetup } from './checkpoint';
 import { decodeCheckpointFile, encodeCheckpointFile } from './checkpointFile';
-import { DEFAULT_CONFIG, type LivePatch, type TrainConfig } from './config';
+import type { LivePatch, TrainConfig } from './config';
 import type { Point, RunRecord } from './runRecord';
 import { TrainingSession } from './session';
 
 // 120 images in batches of 16: each stream starts a new epoch every 7 steps.
-const data = syntheticDataset(120, 100);
-const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version_core };
-const base: TrainConfig = {
-  ...DEFAULT_CONFIG,
-  dataset: 'kmnist',
-  model: 'tiny',
-  method: 'itra-c',
-  lambda: 0.8,
-  warmup: 3,
-  batchSize: 16,
-  batchSize2: 16,
-  evalEvery: 5,
-  evalSize: 100,
-  maxSteps: 20,
-};
+const { data, env, base } = trainerFixture({ warmup: 3, maxSteps: 20 }, { train: 120, test: 100 });
 
 interface Plan {
   config: TrainConfig;

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../engine/config';
-import {
-  makeBundle,
-  parseRunFile,
-  RUN_SCHEMA_ID,
-  RUN_SCHEMA_VERSION,
-  type RunRecord,
-} from '../engine/runRecord';
+import { fixturePoint, fixtureRun } from '../../test/recordFixture';
+import { makeBundle, parseRunFile, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import {
   bundleFileName,
   importMessage,
@@ -19,41 +13,12 @@ import {
   runFileName,
 } from './libraryLogic';
 
-function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    schema: RUN_SCHEMA_ID,
-    version: RUN_SCHEMA_VERSION,
-    id,
-    name: `run ${id}`,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    config: DEFAULT_CONFIG,
-    data: { trainSize: 100, testSize: 20, evalSize: 20, split: 'official' },
-    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: '4.22.0' },
-    status: 'completed',
+const run = (id: string, extra: Partial<RunRecord> = {}): RunRecord =>
+  fixtureRun(id, {
     steps: 10,
-    points: [
-      {
-        step: 10,
-        epoch: 0.5,
-        intraDist: 0.5,
-        testAcc: 0.8,
-        testCE: 0.4,
-        trainCE: 0.5,
-        match: 0.1,
-        gini: null,
-        kl: null,
-        lr: 0.01,
-        sigma: 2,
-        lambdaEff: 0.6,
-        method: 'itra-c',
-        samplesPerSec: 100,
-        wallMs: 1000,
-      },
-    ],
-    events: [{ kind: 'warmup-end', step: 5 }],
+    points: [fixturePoint(10, { epoch: 0.5, wallMs: 1000 })],
     ...extra,
-  };
-}
+  });
 
 describe('run library import', () => {
   it('imports a single run file', () => {

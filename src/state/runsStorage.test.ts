@@ -8,9 +8,9 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixturePoint, fixtureRun } from '../../test/recordFixture';
 import { REPO_ROOT } from '../../test/shared';
-import { DEFAULT_CONFIG } from '../engine/config';
-import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
+import { RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import { readStored } from './libraryLogic';
 import { planSave, type RunMeta, stateOfLoaded } from './runChunks';
 import { createSaver, type UnsavedRun } from './runSaver';
@@ -24,41 +24,14 @@ import {
   writeRun,
 } from './runsRecords';
 
-const point = (step: number): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: 0.5,
-  testAcc: 0.8,
-  testCE: 0.4,
-  trainCE: 0.5,
-  match: 0.1,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  sigma: 2,
-  lambdaEff: 0.6,
-  method: 'itra-c',
-  samplesPerSec: 100,
-  wallMs: step * 10,
-});
-
-function run(id: string, steps: number[], extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    schema: RUN_SCHEMA_ID,
-    version: RUN_SCHEMA_VERSION,
-    id,
-    name: `run ${id}`,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    config: DEFAULT_CONFIG,
-    data: { trainSize: 100, testSize: 20, evalSize: 20, split: 'official' },
-    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: '4.22.0' },
+const point = (step: number) => fixturePoint(step);
+const run = (id: string, steps: number[], extra: Partial<RunRecord> = {}): RunRecord =>
+  fixtureRun(id, {
     status: 'running',
     steps: steps.at(-1) ?? 0,
     points: steps.map(point),
-    events: [{ kind: 'warmup-end', step: 5 }],
     ...extra,
-  };
-}
+  });
 const meta = (id: string, name = `run ${id}`): RunMeta => ({
   id,
   name,

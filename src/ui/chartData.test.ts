@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Point } from '../engine/runRecord';
+import { emptyPoint } from '../../test/recordFixture';
 import {
   collectMarkers,
   downsampleMinMax,
@@ -20,24 +20,7 @@ import {
 const xy = (pairs: [number, number][]): XY[] =>
   pairs.map(([step, value]) => ({ step, epoch: step / 100, value }));
 
-const pt = (step: number, m: Partial<Point> = {}): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: null,
-  testAcc: null,
-  testCE: null,
-  trainCE: null,
-  match: null,
-  gini: null,
-  kl: null,
-  lr: null,
-  sigma: null,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: 0,
-  ...m,
-});
+const pt = emptyPoint;
 
 describe('EMA smoothing', () => {
   it('matches TensorBoard’s debiased EMA on evenly spaced points', () => {

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { emptyPoint } from '../../test/recordFixture';
 import type { Point } from '../engine/runRecord';
 import { prepareSeries } from './chartData';
 import { preparedIncremental } from './seriesCache';
 
-const pt = (step: number, m: Partial<Point> = {}): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: null,
-  testAcc: null,
-  testCE: null,
-  trainCE: null,
-  match: null,
-  gini: null,
-  kl: null,
-  lr: null,
-  sigma: null,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: 0,
-  ...m,
-});
+const pt = emptyPoint;
 
 /** A noisy curve with uneven spacing (the median gap moves as points arrive) and gaps in it. */
 function curve(n: number, from = 0): Point[] {

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { syntheticDataset } from '../../../test/synthetic';
+import { trainerFixture } from '../../../test/trainerFixture';
 import { Rng } from '../../util/rng';
 import { BatchSampler, EvalSet } from '../batches';
-import { DEFAULT_CONFIG, type TrainConfig } from '../config';
+import type { TrainConfig } from '../config';
 import { type EmbeddingFrame, runRecordSchema } from '../runRecord';
 import { TrainingSession } from '../session';
 import { Trainer } from '../trainer';
@@ -17,22 +17,7 @@ import type { FrameResult } from './embedding';
 import { balancedSubset, EmbedSet } from './embedSet';
 import { addFrame, frameAt, maxFrames } from './frames';
 
-const data = syntheticDataset(400, 200);
-const env = { backend: tf.getBackend(), runtime: 'node', tfjsVersion: tf.version_core };
-const base: TrainConfig = {
-  ...DEFAULT_CONFIG,
-  dataset: 'kmnist',
-  model: 'tiny',
-  method: 'itra-c',
-  lambda: 0.8,
-  warmup: 0,
-  batchSize: 16,
-  batchSize2: 16,
-  evalEvery: 5,
-  evalSize: 150,
-  embedSize: 120,
-  maxSteps: 15,
-};
+const { data, env, base } = trainerFixture({ evalSize: 150, embedSize: 120, maxSteps: 15 });
 
 function session(config: TrainConfig, twinB?: Partial<TrainConfig>) {
   return new TrainingSession({
