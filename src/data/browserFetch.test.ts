@@ -6,12 +6,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatasetMiddleware } from '../../server/datasetServer';
-import { memoryCache } from './browserCache';
-import { loadDataset } from './browserFetch';
-import { DatasetError } from './errors';
-import { type DownloadProgress, fetchDatasetFile } from './fileDownload';
-import { parseDatasetFiles } from './parse';
+import { createDatasetMiddleware } from '../../server/datasetServer.ts';
+import { memoryCache } from './browserCache.ts';
+import { loadDataset } from './browserFetch.ts';
+import { DatasetError } from './errors.ts';
+import { type DownloadProgress, fetchDatasetFile } from './fileDownload.ts';
+import { parseDatasetFiles } from './parse.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SHARED = path.resolve(repoRoot, '../shared/datasets');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRate } from './bytes';
+import { formatBytes, formatDuration, formatRate } from './bytes.ts';
 
 describe('formatBytes (MB = 10^6, one formatter for the UI and the CLIs)', () => {
   it('uses decimal units with their labels', () => {

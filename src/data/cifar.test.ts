@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CIFAR_RECORD, cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar';
-import { DatasetError } from './errors';
+import { CIFAR_RECORD, cifarBatchesFromTar, concatImageSets, parseCifarBatch } from './cifar.ts';
+import { DatasetError } from './errors.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SHARED = path.resolve(repoRoot, '../shared/datasets');

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError } from './errors';
-import { gunzip, isGzip, maybeGunzip } from './gunzip';
+import { DatasetError } from './errors.ts';
+import { gunzip, isGzip, maybeGunzip } from './gunzip.ts';
 
 // Deep-equal on big typed arrays is slow in vitest; compare bytes directly.
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;

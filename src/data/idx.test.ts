@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from './errors';
-import { parseIdxImages, parseIdxLabels, parseIdxPair } from './idx';
+import { DatasetError } from './errors.ts';
+import { parseIdxImages, parseIdxLabels, parseIdxPair } from './idx.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SHARED = path.resolve(repoRoot, '../shared/datasets');

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetSplits, ImageSet } from './dataset';
-import { DatasetError } from './errors';
-import { readDatasetDir } from './nodeFiles';
-import { datasetSamples, parseDatasetFiles } from './parse';
-import { DATASETS, matchOfficialName, officialUrls } from './registry';
+import type { DatasetSplits, ImageSet } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+import { readDatasetDir } from './nodeFiles.ts';
+import { datasetSamples, parseDatasetFiles } from './parse.ts';
+import { DATASETS, matchOfficialName, officialUrls } from './registry.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SHARED = path.resolve(repoRoot, '../shared/datasets');

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DatasetError } from './errors';
-import { readTar } from './tar';
+import { DatasetError } from './errors.ts';
+import { readTar } from './tar.ts';
 
 const te = new TextEncoder();
 

@@ -4,7 +4,7 @@
  * Run in its own process so the measurement is not shared with other tests.
  */
 import fs from 'node:fs';
-import { gunzip } from '../../src/data/gunzip.ts';
+import { gunzip } from '../../src/data/gunzip';
 
 const [file, name, max] = process.argv.slice(2);
 const bytes = new Uint8Array(fs.readFileSync(file));

@@ -1,5 +1,5 @@
 /** Child process for the manifest test: records N cache entries named `<tag>-<i>` at once. */
-import { recordCacheEntry } from '../../server/cache.ts';
+import { recordCacheEntry } from '../../server/cache';
 
 const [root, tag, n] = process.argv.slice(2);
 await Promise.all(

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createDatasetMiddleware } from '../../server/datasetServer.ts';
+import { createDatasetMiddleware } from '../../server/datasetServer';
 
 const staticDir = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
 const mw = createDatasetMiddleware({ log: (m) => process.stderr.write(`[data] ${m}\n`) });
