@@ -80,7 +80,7 @@ describe.skipIf(gpu.error !== null)(`the engine on Node WebGPU (${gpu.adapter})`
 
   it('trains ITRA-c as the cpu backend does (same seed: same points to float32 tolerance)', async () => {
     const { data, base: config } = trainerFixture(
-      { evalEvery: 3, evalSize: 50, maxSteps: 6 },
+      { evalEvery: 2, evalSize: 50, embedSize: 40, maxSteps: 4 },
       { train: 200, test: 100 },
     );
     const run = async (backend: 'cpu' | 'webgpu') => {
@@ -121,7 +121,9 @@ describe.skipIf(gpu.error !== null)(`the engine on Node WebGPU (${gpu.adapter})`
     const out = path.join(tmp, 'run.json');
     const r = await trainCli([
       ...['--dataset', 'kmnist', '--data-dir', dir, '--model', 'tiny', '--method', 'itra-c'],
-      ...['--steps', '4', '--eval-every', '2', '--eval-size', '50', '--batch-size', '16'],
+      // Small enough for a loaded machine: no embedding projection, 20 eval images, 2 steps.
+      ...['--steps', '2', '--eval-every', '1', '--eval-size', '20', '--embed-size', '0'],
+      ...['--batch-size', '8'],
       ...['--backend', 'webgpu', '--quiet', '--out', out],
     ]);
     expect(r.code, r.stderr).toBe(0);
