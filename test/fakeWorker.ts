@@ -4,8 +4,9 @@
  * `createWorkerClient`'s factory, or as the global `Worker` the default factory constructs.
  */
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/engine/config';
-import { RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../src/engine/runRecord';
+import type { RunRecord } from '../src/engine/runRecord';
 import type { BackendInfo, FromWorker, ToWorker } from '../src/protocol';
+import { liveRun } from './recordFixture';
 
 export class FakeWorker {
   static all: FakeWorker[] = [];
@@ -57,19 +58,8 @@ export function fakeRun(
   id: string,
   opts: { twin?: 'A' | 'B'; config?: Partial<TrainConfig> } = {},
 ): RunRecord {
-  return {
-    schema: RUN_SCHEMA_ID,
-    version: RUN_SCHEMA_VERSION,
-    id,
-    name: id,
-    createdAt: '',
+  return liveRun(id, {
     config: { ...DEFAULT_CONFIG, ...opts.config },
-    data: { trainSize: 1, testSize: 1, evalSize: 1, split: 'official' },
-    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: 'test' },
     ...(opts.twin ? { twin: { pairId: 'pair', side: opts.twin } } : {}),
-    status: 'running',
-    steps: 0,
-    points: [],
-    events: [],
-  };
+  });
 }

@@ -72,3 +72,38 @@ export function fixtureRun(id: string, over: Partial<RunRecord> = {}): RunRecord
     ...over,
   };
 }
+
+/** A vanilla point: accuracy 0.5, cross-entropy 1, no matching terms, `wallMs` = step. */
+export function vanillaPoint(step: number, over: Partial<Point> = {}): Point {
+  return {
+    step,
+    epoch: step / 100,
+    intraDist: 0.5,
+    testAcc: 0.5,
+    testCE: 1,
+    trainCE: 1,
+    match: null,
+    sigma: null,
+    gini: null,
+    kl: null,
+    lr: 0.01,
+    lambdaEff: 0,
+    method: 'vanilla',
+    samplesPerSec: null,
+    wallMs: step,
+    ...over,
+  };
+}
+
+/** A run as the worker announces it when it starts: running, no points, a one-image split. */
+export function liveRun(id: string, over: Partial<RunRecord> = {}): RunRecord {
+  return fixtureRun(id, {
+    name: id,
+    createdAt: '',
+    data: { trainSize: 1, testSize: 1, evalSize: 1, split: 'official' },
+    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: 'test' },
+    status: 'running',
+    events: [],
+    ...over,
+  });
+}

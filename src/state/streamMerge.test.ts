@@ -1,41 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { liveRun, vanillaPoint } from '../../test/recordFixture';
 import { DEFAULT_CONFIG } from '../engine/config';
-import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import { buildStartRequest, runLabel } from './startRequest';
 import { applyStream, mergeEvents, mergePoints, phaseFromStatuses } from './streamMerge';
 
-const pt = (step: number, testAcc = 0.5): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: 0.5,
-  testAcc,
-  testCE: 1,
-  trainCE: 1,
-  match: null,
-  sigma: null,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: step,
-});
+const pt = (step: number, testAcc = 0.5) => vanillaPoint(step, { testAcc });
 
-const rec = (id: string): RunRecord => ({
-  schema: RUN_SCHEMA_ID,
-  version: RUN_SCHEMA_VERSION,
-  id,
-  name: id,
-  createdAt: '',
-  config: DEFAULT_CONFIG,
-  data: { trainSize: 1, testSize: 1, evalSize: 1, split: 'official' },
-  environment: { backend: 'cpu', runtime: 'x', tfjsVersion: 'x' },
-  status: 'running',
-  steps: 0,
-  points: [],
-  events: [],
-});
+const rec = (id: string) => liveRun(id);
 
 describe('streamed records', () => {
   it('appends points and replaces a resent tail', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CPU_INFO, FakeWorker, fakeRun } from '../../test/fakeWorker';
-import type { Point } from '../engine/runRecord';
+import { vanillaPoint } from '../../test/recordFixture';
 import { useLibraryStore } from './runsLibrary';
 import { reset } from './session';
 import { flush } from './streamFlush';
@@ -10,23 +10,7 @@ import { onWorkerCrash, onWorkerMessage } from './workerReplies';
 
 vi.stubGlobal('Worker', FakeWorker);
 
-const pt = (step: number): Point => ({
-  step,
-  epoch: 0,
-  intraDist: 0.5,
-  testAcc: 0.5,
-  testCE: 1,
-  trainCE: 1,
-  match: null,
-  sigma: null,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: step,
-});
+const pt = (step: number) => vanillaPoint(step, { epoch: 0 });
 
 const record = (id: string) => useLibraryStore.getState().entries[id]?.record;
 const worker = () => FakeWorker.latest;

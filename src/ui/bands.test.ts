@@ -1,5 +1,6 @@
 /** Seed groups and their mean ± sd bands, against the CLI's meanCurve. */
 import { describe, expect, it } from 'vitest';
+import { vanillaPoint } from '../../test/recordFixture';
 import { DEFAULT_CONFIG, type Method } from '../engine/config';
 import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import { CURVE_METRICS, meanCurve } from '../reproduce/summary';
@@ -13,23 +14,8 @@ import {
   strideIndices,
 } from './bands';
 
-const pt = (step: number, acc: number | null, ce = 1, intra = 0.5): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: intra,
-  testAcc: acc,
-  testCE: ce,
-  trainCE: ce,
-  match: null,
-  sigma: null,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: step,
-});
+const pt = (step: number, acc: number | null, ce = 1, intra = 0.5) =>
+  vanillaPoint(step, { testAcc: acc, testCE: ce, trainCE: ce, intraDist: intra });
 
 function rec(
   id: string,

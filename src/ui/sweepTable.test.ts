@@ -1,26 +1,12 @@
 /** The results table's data: which runs, the groups, sorting, CSV and Markdown. */
 import { describe, expect, it } from 'vitest';
+import { vanillaPoint } from '../../test/recordFixture';
 import { DEFAULT_CONFIG, type Method } from '../engine/config';
-import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
+import { RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
 import { sortRows, tableData, tableRows, toCsv, toMarkdown } from './sweepTable';
 
-const pt = (step: number, acc: number, ce: number): Point => ({
-  step,
-  epoch: step / 500,
-  intraDist: 0.5,
-  testAcc: acc,
-  testCE: ce,
-  trainCE: ce,
-  match: null,
-  sigma: null,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  lambdaEff: 0,
-  method: 'vanilla',
-  samplesPerSec: null,
-  wallMs: step,
-});
+const pt = (step: number, acc: number, ce: number) =>
+  vanillaPoint(step, { epoch: step / 500, testAcc: acc, testCE: ce, trainCE: ce });
 
 function rec(
   method: Method,
