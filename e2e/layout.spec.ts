@@ -22,7 +22,7 @@ const bg = (page: Page) =>
   page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 const gridStroke = (page: Page) =>
   chart(page, 'Test accuracy')
-    .locator('.recharts-cartesian-grid line')
+    .locator('.chart-grid line')
     .first()
     .evaluate((l) => getComputedStyle(l).stroke);
 
@@ -78,7 +78,7 @@ test.describe('phone', () => {
       const box = await c.boundingBox();
       expect(box?.width, name ?? 'a chart').toBeGreaterThanOrEqual(300);
       // Drawn, not only laid out: the run's line is there.
-      expect(await c.locator('.recharts-line-curve').count(), name ?? 'a chart').toBeGreaterThan(0);
+      expect(await c.locator('.chart-line-curve').count(), name ?? 'a chart').toBeGreaterThan(0);
     }
     await page.screenshot({ path: 'e2e/screenshots/phone.png', fullPage: true });
     // The drawer opens above the charts.

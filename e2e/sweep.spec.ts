@@ -113,7 +113,7 @@ test('a sweep of 2 seeds × 2 methods: queued, resumed after a reload, bands and
     await expect(chart(page, name)).toHaveAttribute('data-band-runs', '2,2');
     await expect(chart(page, name)).toHaveAttribute('data-series', '2');
   }
-  await expect(acc.locator('.recharts-area')).toHaveCount(2);
+  await expect(acc.locator('.chart-area')).toHaveCount(2);
   // The hover readout gives each group's mean ± sd and n.
   await acc.locator('.chart-body').hover();
   await expect(acc.locator('.chart-tooltip')).toContainText(/± .*\(n=2\)/);

@@ -60,7 +60,7 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
 
   // Keyboard readout: focus the plot, → moves the readout, which names the step and the run.
   const acc = chart(page, 'Test accuracy');
-  await acc.locator('svg.recharts-surface').focus();
+  await acc.locator('svg.chart-surface').focus();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
   const readout = acc.locator('.chart-tooltip');
@@ -94,7 +94,7 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
     return {
       error: doc.querySelector('parsererror')?.textContent ?? null,
       texts: [...doc.querySelectorAll('text')].map((t) => t.textContent),
-      curves: doc.querySelectorAll('.recharts-line-curve, path[style*="stroke:rgb"]').length,
+      curves: doc.querySelectorAll('.chart-line-curve, path[style*="stroke:rgb"]').length,
     };
   }, svg);
   expect(parsed.error).toBeNull();
@@ -118,7 +118,7 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
       colours.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
     return { w: bmp.width, h: bmp.height, colours: colours.size };
   }, png.toString('base64'));
-  const box = await acc.locator('svg.recharts-surface').boundingBox();
+  const box = await acc.locator('svg.chart-surface').boundingBox();
   expect(img.w).toBe(Math.round((box?.width ?? 0) * 2));
   expect(img.colours).toBeGreaterThan(5);
 
@@ -169,9 +169,8 @@ test('chart downloads, keyboard readout, table, shortcuts, help overlay, axe', a
   const curves = (zipped: Record<string, Uint8Array>) =>
     page.evaluate(
       (text) =>
-        new DOMParser()
-          .parseFromString(text, 'image/svg+xml')
-          .querySelectorAll('.recharts-line-curve').length,
+        new DOMParser().parseFromString(text, 'image/svg+xml').querySelectorAll('.chart-line-curve')
+          .length,
       new TextDecoder().decode(zipped['test-accuracy.svg']),
     );
   const both = unzipSync(new Uint8Array((await download(page, 'Download all charts')).bytes));

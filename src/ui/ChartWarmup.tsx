@@ -1,6 +1,6 @@
 /**
  * Renders a hidden chart a few times with made-up data while the page is idle after loading,
- * then removes it. The first redraw of a chart with data runs recharts' code cold (V8 compiles
+ * then removes it. The first redraw of a chart with data runs the chart code cold (V8 compiles
  * it as it goes): measured 50–110 ms in one main-thread task at a run's first point on the
  * production build, against < 50 ms for every later redraw. Warmed up here, off the training
  * path, the first point draws like the rest.

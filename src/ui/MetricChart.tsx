@@ -1,18 +1,7 @@
 /** One metric vs step for every visible run, with event markers and a hover readout. */
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import {
-  Area,
-  CartesianGrid,
-  ComposedChart,
-  Line,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import type { Point, RunEvent } from '../engine/runRecord';
-import { type BandGroup, cachedBandSeries, hiKey, loKey, rangeKey } from './bands';
+import { type BandGroup, cachedBandSeries, hiKey, loKey } from './bands';
 import { ChartTable } from './ChartTable';
 import { ChartTools } from './ChartTools';
 import type { CsvLine } from './chartCsv';
@@ -22,21 +11,15 @@ import {
   type MetricKey,
   mergeRows,
   niceScale,
-  rawKey,
   stepScale,
   valueRange,
 } from './chartData';
 import { chartSvg } from './chartExport';
-import {
-  ChartTooltip,
-  compactStep,
-  formatMetric,
-  MarkerLabel,
-  markerColor,
-  type TooltipEntry,
-} from './chartParts';
+import { ChartTooltip, compactStep, formatMetric, markerColor } from './chartParts';
 import { registerChart } from './chartRegistry';
 import { fmtNum } from './format';
+import { LinePlot, type PlotBand, type PlotLine, type PlotMarker } from './LinePlot';
+import { logAxis } from './plotGeometry';
 import { runColor, runDash, runLineClass } from './runStyle';
 import { preparedIncremental } from './seriesCache';
 
@@ -98,14 +81,6 @@ function MetricChartImpl(props: MetricChartProps) {
     }));
     const bandParts = bands.flatMap(({ series: b }) => [b.mean, b.lo, b.hi]);
     const rows = mergeRows([...series, ...bandParts]);
-    for (const row of rows) {
-      for (const { group: g } of bands) {
-        const [lo, hi] = [row[loKey(g.id)], row[hiKey(g.id)]];
-        // recharts draws an Area between the two values of a [low, high] pair.
-        if (lo !== undefined && hi !== undefined)
-          (row as Record<string, unknown>)[rangeKey(g.id)] = [lo, hi];
-      }
-    }
     const lastStep = Math.max(
       rows.length ? rows[rows.length - 1].step : 0,
       ...runs.flatMap((r) => r.events.map((e) => e.step)),
@@ -118,15 +93,15 @@ function MetricChartImpl(props: MetricChartProps) {
       series.reduce((n, s) => n + s.main.length, 0) +
       bands.reduce((n, b) => n + b.series.mean.main.length, 0);
     const range = valueRange([...series, ...bandParts]);
-    // Linear axes get round domains and ticks from us (see niceScale); log axes stay recharts'.
-    const yScale = logScale || !range ? null : niceScale(range[0], range[1], { nonNegative: true });
+    // Round domains and ticks: they only move when the data crosses a tick.
+    const yScale = logScale
+      ? logAxis(range?.[0] ?? 0.1, range?.[1] ?? 1)
+      : niceScale(range?.[0] ?? 0, range?.[1] ?? 1, { nonNegative: true });
     const xScale = stepScale(lastStep);
     return { series, bands, rows, markers, labels, count, xScale, yScale };
   }, [runs, bandGroups, metric, smoothing, logScale, size]);
-  const drawnBands = bands.filter((b) => b.series.mean.main.length > 0);
+  const drawnBands = useMemo(() => bands.filter((b) => b.series.mean.main.length > 0), [bands]);
 
-  // Hovered by the mouse or focused by the keyboard (recharts moves the readout with ← →).
-  const [hovered, setHovered] = useState(false);
   const [table, setTable] = useState(false);
   const figure = useRef<HTMLElement>(null);
   // Read on demand (a download), so the latest drawn data without re-registering per render.
@@ -172,24 +147,73 @@ function MetricChartImpl(props: MetricChartProps) {
     [metric, title, exporter],
   );
   const height = size === 'main' ? 252 : 150;
-  // As many decimals as tell our ticks apart; recharts' own (log) ticks get the usual format.
-  const yFmt = (v: number) =>
-    metric === 'testAcc'
-      ? `${+(v * 100).toFixed(yScale ? Math.max(0, yScale.decimals - 2) : 1)}%`
-      : yScale && yScale.decimals <= 4
-        ? v.toFixed(yScale.decimals)
-        : fmtNum(v, metric === 'sigma' || metric === 'lr' ? 4 : 3);
+  // As many decimals as tell our ticks apart; a log axis's ticks get the usual format.
+  const linear = logScale ? null : yScale;
+  const yFmt = useMemo(
+    () => (v: number) =>
+      metric === 'testAcc'
+        ? `${+(v * 100).toFixed(linear ? Math.max(0, linear.decimals - 2) : 1)}%`
+        : linear && linear.decimals <= 4
+          ? v.toFixed(linear.decimals)
+          : fmtNum(v, metric === 'sigma' || metric === 'lr' ? 4 : 3),
+    [metric, linear],
+  );
+  const plot = useMemo(() => {
+    const lines: PlotLine[] = [];
+    if (smoothing > 0)
+      runs.forEach((r, i) => {
+        lines.push({
+          key: `${r.id}__raw`,
+          className: runLineClass(r.id),
+          color: runColor(r.color),
+          width: 1,
+          opacity: 0.22,
+          points: series[i]?.raw ?? [],
+        });
+      });
+    runs.forEach((r, i) => {
+      const main = series[i]?.main ?? [];
+      lines.push({
+        key: r.id,
+        className: runLineClass(r.id),
+        color: runColor(r.color),
+        dash: r.dash,
+        width: r.current ? 2.2 : 1.6,
+        points: main,
+        step: metric === 'lr' && r.lrStepwise,
+        dots: main.length < 3,
+      });
+    });
+    const areas: PlotBand[] = drawnBands.map(({ group: g }) => ({
+      key: `${g.id}__band`,
+      color: runColor(g.color),
+      loKey: loKey(g.id),
+      hiKey: hiKey(g.id),
+    }));
+    for (const { group: g, series: b } of drawnBands) {
+      lines.push({
+        key: g.id,
+        color: runColor(g.color),
+        dash: runDash(bands.findIndex((x) => x.group.id === g.id)),
+        width: g.current ? 2.6 : 2.2,
+        points: b.mean.main,
+        dots: b.mean.main.length < 3,
+      });
+    }
+    const marks: PlotMarker[] = markers.map((m, i) => ({
+      key: `${m.step}-${m.label}`,
+      step: m.step,
+      color: m.kind === 'change' ? runColor(m.color) : markerColor(m.kind),
+      label: size === 'main' && labels[i]! >= 0 ? m.label : undefined,
+      row: labels[i]!,
+    }));
+    return { lines, areas, marks };
+  }, [runs, series, bands, drawnBands, markers, labels, smoothing, metric, size]);
 
   return (
     <figure
       ref={figure}
       className={`chart chart-${size}`}
-      onMouseEnter={() => setHovered(true)}
-      onMouseLeave={() => setHovered(false)}
-      onFocus={() => setHovered(true)}
-      onBlur={(e) => {
-        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setHovered(false);
-      }}
       aria-label={`${title} chart`}
       data-points={count}
       data-series={series.filter((s) => s.main.length > 0).length + drawnBands.length}
@@ -211,136 +235,31 @@ function MetricChartImpl(props: MetricChartProps) {
           onTable={setTable}
         />
       </figcaption>
-      {/* The chart is mounted even while empty, so that the first point only updates it:
-          mounting six recharts charts at once is one long main-thread task. */}
+      {/* The plot is mounted even while empty, so that the first point only updates it. */}
       <div className="chart-body" style={{ height }}>
-        <ResponsiveContainer width="100%" height={height}>
-          <ComposedChart
-            data={rows}
-            syncId="itra-curves"
-            syncMethod="value"
-            title={`${title}: focus and use ← → to read the values`}
-            margin={{ top: size === 'main' ? 28 : 8, right: 14, bottom: 0, left: 0 }}
-          >
-            <CartesianGrid stroke="var(--chart-grid)" strokeDasharray="3 3" />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={xScale.domain}
-              ticks={xScale.ticks}
-              // Our ~5 ticks always fit: interval 0 spares recharts measuring every label in
-              // the DOM (a forced layout per new label) to thin them out.
-              interval={0}
-              tickFormatter={compactStep}
-              allowDecimals={false}
-              tick={{ fontSize: 11, fill: 'var(--chart-axis)' }}
-              stroke="var(--chart-axis)"
+        <LinePlot
+          title={`${title}: focus and use ← → to read the values`}
+          height={height}
+          marginTop={size === 'main' ? 28 : 8}
+          rows={rows}
+          lines={plot.lines}
+          bands={plot.areas}
+          markers={plot.marks}
+          x={xScale}
+          y={yScale}
+          log={logScale}
+          xFormat={compactStep}
+          yFormat={yFmt}
+          readout={(row) => (
+            <ChartTooltip
+              row={row}
+              runs={runs}
+              bands={bands}
+              metric={metric}
+              smoothing={smoothing}
             />
-            <YAxis
-              scale={logScale ? 'log' : 'auto'}
-              domain={yScale ? yScale.domain : ['auto', 'auto']}
-              ticks={yScale?.ticks}
-              interval={yScale ? 0 : 'preserveEnd'}
-              allowDataOverflow={logScale}
-              tickFormatter={yFmt}
-              width={52}
-              tick={{ fontSize: 11, fill: 'var(--chart-axis)' }}
-              stroke="var(--chart-axis)"
-            />
-            <Tooltip
-              isAnimationActive={false}
-              wrapperStyle={{ zIndex: 20 }}
-              allowEscapeViewBox={{ x: false, y: true }}
-              content={(p) => (
-                <ChartTooltip
-                  // Synced charts show the cursor; only the hovered one shows the readout.
-                  active={p.active && hovered}
-                  payload={p.payload as readonly TooltipEntry[]}
-                  runs={runs}
-                  bands={bands}
-                  metric={metric}
-                  smoothing={smoothing}
-                />
-              )}
-            />
-            {smoothing > 0
-              ? runs.map((r) => (
-                  <Line
-                    key={rawKey(r.id)}
-                    dataKey={rawKey(r.id)}
-                    className={runLineClass(r.id)}
-                    stroke={runColor(r.color)}
-                    strokeOpacity={0.22}
-                    strokeWidth={1}
-                    dot={false}
-                    activeDot={false}
-                    connectNulls
-                    isAnimationActive={false}
-                    legendType="none"
-                  />
-                ))
-              : null}
-            {runs.map((r, i) => (
-              <Line
-                key={r.id}
-                dataKey={r.id}
-                name={r.name}
-                className={runLineClass(r.id)}
-                type={metric === 'lr' && r.lrStepwise ? 'stepAfter' : 'linear'}
-                stroke={runColor(r.color)}
-                strokeDasharray={r.dash}
-                strokeWidth={r.current ? 2.2 : 1.6}
-                dot={(series[i]?.main.length ?? 0) < 3 ? { r: 2.5 } : false}
-                connectNulls
-                isAnimationActive={false}
-              />
-            ))}
-            {drawnBands.map(({ group: g }) => (
-              <Area
-                key={rangeKey(g.id)}
-                dataKey={rangeKey(g.id)}
-                stroke="none"
-                fill={runColor(g.color)}
-                fillOpacity={0.2}
-                dot={false}
-                activeDot={false}
-                connectNulls
-                isAnimationActive={false}
-                legendType="none"
-              />
-            ))}
-            {drawnBands.map(({ group: g, series: b }) => (
-              <Line
-                key={g.id}
-                dataKey={g.id}
-                name={g.name}
-                stroke={runColor(g.color)}
-                strokeDasharray={runDash(bands.findIndex((x) => x.group.id === g.id))}
-                strokeWidth={g.current ? 2.6 : 2.2}
-                dot={b.mean.main.length < 3 ? { r: 2.5 } : false}
-                connectNulls
-                isAnimationActive={false}
-              />
-            ))}
-            {markers.map((m, i) => (
-              <ReferenceLine
-                key={`${m.step}-${m.label}`}
-                x={m.step}
-                stroke={m.kind === 'change' ? runColor(m.color) : markerColor(m.kind)}
-                strokeDasharray="4 3"
-                strokeOpacity={0.8}
-                ifOverflow="extendDomain"
-                label={
-                  size === 'main' && labels[i] >= 0
-                    ? (p: { viewBox?: { x?: number; y?: number } }) => (
-                        <MarkerLabel viewBox={p.viewBox} text={m.label} row={labels[i]} />
-                      )
-                    : undefined
-                }
-              />
-            ))}
-          </ComposedChart>
-        </ResponsiveContainer>
+          )}
+        />
         {rows.length === 0 ? (
           <div className="chart-empty">
             {runs.length === 0 && bandGroups.length === 0

@@ -8,10 +8,9 @@ const NO_BANDS: BandGroup[] = [];
 const MIN_REDRAW_MS = 1000;
 
 /**
- * Redraws its chart `stagger` ms after its own data changed, as a transition. Six recharts
- * redraws in one task were one 150–400 ms main-thread task (production build, points every
- * ~0.5 s on wasm); one chart per task, with round axes given to recharts (MetricChart) and its
- * code warmed up at load (ChartWarmup), each redraw stays under 50 ms. Every flush gives every
+ * Redraws its chart `stagger` ms after its own data changed, as a transition. Six chart
+ * redraws in one task were one 150–400 ms main-thread task with recharts (production build,
+ * points every ~0.5 s on wasm); one chart per task, its code warmed up at load (ChartWarmup). Every flush gives every
  * run a new points array: a chart whose own series did not change (σ and match of a vanilla
  * run, the learning rate, Gini and KL without Gini + KL) keeps its props and is not redrawn.
  */
@@ -42,7 +41,7 @@ export function StaggeredChart({
     // A redraw already scheduled takes the newest runs: updates faster than `stagger` must
     // not keep postponing it.
     // At most one redraw of a chart a second: points come twice a second on wasm, and under
-    // CPU load each recharts redraw is what turns into a long task.
+    // CPU load each redraw is stretched several-fold.
     const wait = Math.max(stagger, lastDraw.current + MIN_REDRAW_MS - performance.now());
     pending.current = setTimeout(() => {
       pending.current = null;

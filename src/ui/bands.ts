@@ -50,7 +50,7 @@ export interface BandMember {
 }
 
 export interface BandGroup {
-  /** Stable and safe as a recharts data key. */
+  /** Stable and safe as a chart row key. */
   id: string;
   key: string;
   name: string;
@@ -152,8 +152,6 @@ export function strideIndices(n: number, max: number): number[] {
 
 export const loKey = (id: string) => `${id}__lo`;
 export const hiKey = (id: string) => `${id}__hi`;
-/** The [low, high] pair a recharts Area draws as a band. */
-export const rangeKey = (id: string) => `${id}__range`;
 
 export interface BandSeries {
   id: string;

@@ -303,7 +303,7 @@ describe('niceScale / stepScale', () => {
     expect(ce.ticks.length).toBeLessThanOrEqual(11);
   });
 
-  it('does not move while the data stays within the same ticks (recharts skips its tick search)', () => {
+  it('does not move while the data stays within the same ticks (the axes stay as they were)', () => {
     expect(niceScale(0.12, 0.71)).toEqual(niceScale(0.05, 0.79));
     expect(stepScale(410)).toEqual(stepScale(480));
     expect(stepScale(480).domain).toEqual([0, 500]);

@@ -1,6 +1,6 @@
 /**
  * Pure chart preparation: series extraction, EMA smoothing that respects uneven step
- * spacing, downsampling that keeps extremes, row merging for recharts, event markers and
+ * spacing, downsampling that keeps extremes, row merging for the plot's readout and table, event markers and
  * the twin gap readout. No React, no DOM: unit-tested in Node.
  */
 import { METHOD_LABELS, type Method } from '../engine/config';
@@ -147,7 +147,7 @@ export type ChartRow = { step: number; epoch: number } & Record<string, number |
 /** Key of the faded raw line of a series. */
 export const rawKey = (id: string) => `${id}__raw`;
 
-/** Merges series into rows keyed by step (recharts wants one array). */
+/** Merges series into rows keyed by step (the readout, the table and the bands read rows). */
 export function mergeRows(series: readonly PreparedSeries[]): ChartRow[] {
   const rows = new Map<number, ChartRow>();
   const put = (id: string, p: XY) => {
@@ -330,8 +330,8 @@ function niceStep(raw: number, integer: boolean): number {
 
 /**
  * A linear axis that covers [min, max] with round bounds and about `count` round ticks.
- * Computed here rather than by recharts: the result only changes when the data crosses a
- * tick, and recharts skips its own tick search (decimal.js, on every redraw) when given ticks.
+ * The result only changes when the data crosses a tick, so the axes and grid of a redraw
+ * usually stay as they were.
  * `nonNegative`: the axis does not go below 0 (every metric charted here is ≥ 0);
  * `integer`: whole-number ticks (steps).
  */

@@ -54,11 +54,11 @@ export function chartSvg(
   legend: readonly LegendEntry[],
   onlyClass?: string,
 ): ChartImage {
-  const surface = figure.querySelector<SVGSVGElement>('svg.recharts-surface');
+  const surface = figure.querySelector<SVGSVGElement>('svg.chart-surface');
   if (!surface) throw new Error(`${title}: the chart is not drawn yet`);
   const clone = surface.cloneNode(true) as SVGSVGElement;
   const drop = onlyClass
-    ? [...clone.querySelectorAll('.recharts-line, .recharts-area')].filter(
+    ? [...clone.querySelectorAll('.chart-line, .chart-area')].filter(
         (g) => !g.classList.contains(onlyClass),
       )
     : [];
@@ -78,7 +78,7 @@ export function chartSvg(
         .join(';'),
     );
   });
-  for (const el of clone.querySelectorAll('[style*="display:none"]')) el.remove();
+  for (const el of clone.querySelectorAll('[style*="display:none"], .chart-cursor')) el.remove();
   for (const el of drop) el.remove();
   const panel = getComputedStyle(figure);
   const font = panel.fontFamily.replaceAll('"', "'");

@@ -1,4 +1,4 @@
-/** The pieces of a metric chart around recharts: value formats, the hover readout, marker labels. */
+/** The pieces of a metric chart around its plot: value formats, the hover readout, marker labels. */
 import type { RunEvent } from '../engine/runRecord';
 import { type BandGroup, type BandSeries, hiKey, loKey } from './bands';
 import { type ChartRow, type MetricKey, rawKey } from './chartData';
@@ -15,24 +15,15 @@ export function formatMetric(metric: MetricKey, v: number | null | undefined): s
 export const compactStep = (v: number) =>
   v >= 1e6 ? `${+(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${+(v / 1e3).toFixed(2)}k` : String(v);
 
-export interface TooltipEntry {
-  dataKey?: unknown;
-  value?: unknown;
-  payload?: ChartRow;
-}
-
+/** The values of every line at one step (the hover or keyboard position). */
 export function ChartTooltip(props: {
-  active?: boolean;
-  payload?: readonly TooltipEntry[];
+  row: ChartRow;
   runs: readonly ChartRun[];
   bands: readonly { group: BandGroup; series: BandSeries }[];
   metric: MetricKey;
   smoothing: number;
 }) {
-  const { active, payload, runs, bands, metric, smoothing } = props;
-  if (!active || !payload?.length) return null;
-  const row = payload[0]?.payload;
-  if (!row) return null;
+  const { row, runs, bands, metric, smoothing } = props;
   const shown = runs.filter((r) => row[r.id] !== undefined || row[rawKey(r.id)] !== undefined);
   const shownBands = bands.filter((b) => row[b.group.id] !== undefined);
   if (shown.length === 0 && shownBands.length === 0) return null;
