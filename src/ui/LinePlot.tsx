@@ -286,12 +286,12 @@ export function LinePlot(props: LinePlotProps) {
           role="application"
           // biome-ignore lint/a11y/noNoninteractiveTabindex: ← → move the readout
           tabIndex={0}
-          onMouseMove={(e) => {
+          onPointerMove={(e) => {
             const r = e.currentTarget.getBoundingClientRect();
             const i = nearestRow(rows, x.invert(e.clientX - r.left));
             if (i !== at) show(i < 0 ? null : i);
           }}
-          onMouseLeave={() => show(null)}
+          onPointerLeave={() => show(null)}
           onBlur={() => show(null)}
           onKeyDown={onKey}
         >
