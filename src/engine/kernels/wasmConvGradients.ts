@@ -6,14 +6,33 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type * as tf from '@tensorflow/tfjs-core';
 import { convInfoOf, filterGradInfo } from './gradientLoops';
+import { patchesTransposed } from './im2col';
 import { attrsOf, type KernelArgs } from './registry';
 import { input, release, runNative, runWasm, type Shape4 } from './wasmOps';
+
+/**
+ * Input channels up to which `filterGradientByPatches` beats `filterGradientByConv` (measured,
+ * bench/PERFORMANCE.md "Issue 21": 1 to 3 channels 1.1-7x faster, 4 to 16 slower, ~equal above).
+ */
+const PATCHES_UP_TO_CHANNELS = 3;
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as BackendWasm;
   const x = input(inputs, 'x');
   const dy = input(inputs, 'dy');
   const info = filterGradInfo(x.shape, attrs);
+  return info.inChannels <= PATCHES_UP_TO_CHANNELS
+    ? filterGradientByPatches(b, x, dy, info)
+    : filterGradientByConv(b, x, dy, info);
+}
+
+/** One XNNPACK convolution: x as [Cin, H, W, N] (images as channels) and dy as the filter. */
+function filterGradientByConv(
+  b: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { inHeight, inWidth, outHeight, outWidth, padInfo } = info;
   const nhwc = info.dataFormat === 'channelsLast';
@@ -51,6 +70,59 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf
   const out = runWasm('Transpose', b, { x: grad }, { perm: [1, 2, 0, 3] });
   release(b, grad);
   return out;
+}
+
+/** im2col.ts's patch matrix of x, then one XNNPACK matrix product with dy. */
+function filterGradientByPatches(
+  b: BackendWasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const { batchSize: n, inChannels: cin, outChannels: cout } = info;
+  const { filterHeight: fh, filterWidth: fw, outHeight, outWidth } = info;
+  const nhwc = info.dataFormat === 'channelsLast';
+  const pixels = n * outHeight * outWidth;
+
+  // x channels-first ([Cin, N, H, W]: each patch row reads one image plane); a single
+  // channel (NHWC) or a single image (NCHW) already is.
+  const xC =
+    (nhwc ? cin : n) === 1
+      ? x
+      : runWasm('Transpose', b, { x }, { perm: nhwc ? [3, 0, 1, 2] : [1, 0, 2, 3] });
+  // dy as [N·OH·OW, Cout]: NHWC already is (same data, other shape).
+  const dyT = nhwc ? dy : runWasm('Transpose', b, { x: dy }, { perm: [0, 2, 3, 1] });
+  const dy2: tf.TensorInfo = { dataId: dyT.dataId, shape: [pixels, cout], dtype: 'float32' };
+  const patches = b.makeOutput([fh * fw * cin, pixels], 'float32');
+  // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
+  patchesTransposed(
+    b.typedArrayFromHeap(xC) as Float32Array,
+    b.typedArrayFromHeap(patches) as Float32Array,
+    {
+      batch: n,
+      inChannels: cin,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      outHeight,
+      outWidth,
+      filterHeight: fh,
+      filterWidth: fw,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    },
+  );
+  if (xC !== x) release(b, xC);
+  // One XNNPACK product, the pixel axis contracted: [FH·FW·Cin, P] · [P, Cout].
+  const grad = runNative('BatchMatMul', {
+    inputs: { a: patches, b: dy2 },
+    backend: b,
+    attrs: { transposeA: false, transposeB: false },
+  });
+  release(b, patches);
+  if (dyT !== dy) release(b, dyT);
+  return { dataId: grad.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 
 export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {

@@ -12,6 +12,7 @@ import {
   valueAndGrads,
 } from '../../../test/cpuWasmCompare';
 import { setupNodeBackend } from '../nodeBackend';
+import { FILTER_GRADIENT_CASES, filterGradientInputs } from './kernelCases';
 import { registerEngineKernels } from './registerEngineKernels';
 import { runKernel } from './registry';
 import { WASM_GRADIENT_KERNELS } from './wasmGradients';
@@ -104,6 +105,25 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     ]);
     expectClose(r, KERNEL_TOL);
   });
+
+  // The kernel case table's filter-gradient family (kernelCases.ts): 1 to 3 input channels
+  // take the patch-matrix route, more the convolution route (wasmConvGradients.ts).
+  it.each(FILTER_GRADIENT_CASES.map((c) => [c.name, c] as const))(
+    'filter gradient case %s',
+    async (_, c) => {
+      const r = await onBoth(() => {
+        const { x, dy, filterShape } = filterGradientInputs(c);
+        return [
+          runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape },
+          ),
+        ];
+      });
+      expectClose(r, KERNEL_TOL);
+    },
+  );
 
   it('fused conv2d with bias and relu (same kernels underneath)', async () => {
     const r = await onBoth(() =>
