@@ -142,4 +142,37 @@ describe('cpu gradient kernels', () => {
       expectSame(run('ItraMaxPoolGrad', inputs, attrs), run(tf.MaxPoolGrad, inputs, attrs), tol);
     });
   });
+
+  // The 2x2 fast path (gradientLoops.ts) trusts `output` only where it is the window's maximum,
+  // and sends a non-finite gradient by the general rule: both against tfjs's kernel, which
+  // recomputes each window's maximum from x.
+  it.each([
+    ['an output that is not the maximum', (y: tf.Tensor4D) => tf.sub(y, 0.25)],
+    ['an output from other data', (y: tf.Tensor4D) => tf.reverse(y, 1)],
+  ] as const)('MaxPoolGrad 2x2/2 with %s', (_label, wrong) => {
+    tf.tidy(() => {
+      const x = tf.round(tf.mul(uniform([2, 8, 6, 3], 9), 2)) as tf.Tensor4D; // ties as well
+      const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+      const output = wrong(tf.maxPool(x, 2, 2, 'valid')) as tf.Tensor4D;
+      const dy = uniform(output.shape, 10);
+      const inputs = { dy, input: x, output };
+      expectSame(run('ItraMaxPoolGrad', inputs, attrs), run(tf.MaxPoolGrad, inputs, attrs), 0);
+    });
+  });
+
+  it('MaxPoolGrad 2x2/2 with ±∞ and NaN gradients', () => {
+    tf.tidy(() => {
+      const x = uniform([1, 4, 4, 2], 11) as tf.Tensor4D;
+      const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+      const output = tf.maxPool(x, 2, 2, 'valid');
+      const dy = tf.tensor4d(
+        [Infinity, 1, -Infinity, 2, Number.NaN, -0, 3, Number.NaN],
+        [1, 2, 2, 2],
+      );
+      const inputs = { dy, input: x, output };
+      const ours = Array.from(run('ItraMaxPoolGrad', inputs, attrs));
+      const theirs = Array.from(run(tf.MaxPoolGrad, inputs, attrs));
+      expect(ours.map(String)).toEqual(theirs.map(String)); // ±∞ and NaN where tfjs has them
+    });
+  });
 });

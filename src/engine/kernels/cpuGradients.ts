@@ -17,6 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   conv2DFilterGradient,
   filterGradInfo,
+  isDisjoint2x2Pool,
+  maxPool2x2GradientWrite,
   maxPoolGradInfo,
   maxPoolGradientInto,
 } from './gradientLoops';
@@ -33,10 +35,20 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.Tensor
 
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const b = backend as CpuBackendLike;
-  const { dy, input: x } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const {
+    dy,
+    input: x,
+    output: y,
+  } = inputs as Record<string, tf.TensorInfo | undefined> & {
+    dy: tf.TensorInfo;
+    input: tf.TensorInfo;
+  };
   const info = maxPoolGradInfo(x.shape, attrs);
   const dx = new Float32Array(x.shape.reduce((a, c) => a * c, 1));
-  maxPoolGradientInto(info, b.readSync(x.dataId), b.readSync(dy.dataId), dx);
+  const [xv, dyv] = [b.readSync(x.dataId), b.readSync(dy.dataId)];
+  if (y != null && isDisjoint2x2Pool(info)) {
+    maxPool2x2GradientWrite(info, xv, b.readSync(y.dataId), dyv, dx);
+  } else maxPoolGradientInto(info, xv, dyv, dx);
   return b.makeTensorInfo(x.shape, 'float32', dx);
 }
 

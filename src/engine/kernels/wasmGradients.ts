@@ -6,10 +6,11 @@
  * bench/PERFORMANCE.md ("Kernel notes").
  *
  * - Conv2DBackpropFilter (missing): one XNNPACK convolution with x as [Cin, H, W, N] and dy as
- *   the filter, then a transpose.
+ *   the filter, then a transpose; for 1-3 input channels a patch matrix and one XNNPACK product.
  * - Conv2DBackpropInput (replaced: naive loop): a full convolution of the stride-dilated dy
  *   with the rotated filter through XNNPACK; wide explicit pads and NCHW go to wasm's own.
- * - MaxPoolGrad (replaced: wrong for windows ≤ 0): JS loop over the heap, the cpu rule.
+ * - MaxPoolGrad (replaced: wrong for windows ≤ 0): JS loop over the heap, the cpu rule; the
+ *   models' 2x2 pool by the forward output, without branches (gradientLoops.ts).
  * - UnsortedSegmentSum (missing: gather's gradient): JS loop, float64 sums.
  * - BatchMatMul (replaced when transposed: naive loop): transpose first, then XNNPACK.
  * - Identity (replaced: copies; see identity() below).
@@ -21,7 +22,12 @@
 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { maxPoolGradInfo, maxPoolGradientInto } from './gradientLoops';
+import {
+  isDisjoint2x2Pool,
+  maxPool2x2GradientWrite,
+  maxPoolGradInfo,
+  maxPoolGradientInto,
+} from './gradientLoops';
 import { attrsOf, defineKernel, type KernelArgs, type KernelImpl } from './registry';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasmConvGradients';
 import { input, release, runNative, runWasm } from './wasmOps';
@@ -105,8 +111,11 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
   const dx = b.makeOutput(x.shape, 'float32');
   const dxv = b.typedArrayFromHeap(dx);
-  dxv.fill(0);
-  maxPoolGradientInto(info, b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), dxv);
+  const [xv, dyv] = [b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy)];
+  const y = inputs.output;
+  if (y != null && isDisjoint2x2Pool(info)) {
+    maxPool2x2GradientWrite(info, xv, b.typedArrayFromHeap(y), dyv, dxv);
+  } else maxPoolGradientInto(info, xv, dyv, dxv.fill(0));
   return dx;
 }
 
