@@ -268,24 +268,85 @@ test('imports: over 100 MB refused before reading; a run exported while training
   await expect(row(page, 'live run').locator('.badge')).not.toContainText('running');
 });
 
-// FIXME (issue 17): the IndexedDB write issued on pagehide is committed before close in some runs
-// only (passed 4 of 7 on the loaded 2-core machine; the old code lost points every time). Branch
-// wt-store-tail notes the tail in localStorage (synchronous) and merges it at the next load.
-test.fixme('a page closed mid-run keeps its last points; another tab sees them as they come', async ({
-  page: a,
-  context,
-}) => {
-  test.skip(!hasKmnist, 'skipped: needs real KMNIST in ../shared/datasets/kmnist');
-  await open(a, FAST.replace('backend=webgpu', 'backend=wasm'));
-  const b = await context.newPage();
-  await open(b);
-  await a.getByRole('button', { name: 'Train' }).click();
-  await waitForPoints(a, 'Test accuracy', 3);
-  // Saved at most every 5 s while training: B reads each save.
-  await waitForPoints(b, 'Test accuracy', 1);
-  const drawn = await points(a, 'Test accuracy');
-  await a.goto('about:blank'); // pagehide
-  await open(a);
-  // (B is not checked after the close: A's last save is announced after it commits, when A is gone.)
-  await waitForPoints(a, 'Test accuracy', drawn);
-});
+/** Test-accuracy points stored in IndexedDB (every run's 'p' chunks), read from the page. */
+const diskPoints = (page: Page) =>
+  page.evaluate(
+    (name) =>
+      new Promise<number>((res, rej) => {
+        const r = indexedDB.open(name);
+        r.onerror = () => rej(r.error);
+        r.onsuccess = () => {
+          const d = r.result;
+          let n = 0;
+          const c = d.transaction('chunks').objectStore('chunks').openCursor();
+          c.onerror = () => rej(c.error);
+          c.onsuccess = () => {
+            const cur = c.result;
+            if (!cur) {
+              d.close();
+              res(n);
+              return;
+            }
+            if ((cur.key as unknown[])[1] === 'p') {
+              n += (cur.value as { testAcc?: unknown }[]).filter((p) => p.testAcc != null).length;
+            }
+            cur.continue();
+          };
+        };
+      }),
+    DB,
+  );
+
+// The IndexedDB write issued on pagehide may be torn down with the page (it was, in 3 of 7 runs
+// on the loaded machine): the tail is also noted in localStorage, synchronously, and merged at
+// the next load. `cut` makes the worst case certain: from a moment on, no write of A's lands
+// (its last saves, the one on pagehide included), so A's last points exist only in memory.
+for (const cut of [true, false]) {
+  const how = cut ? 'even if its last writes never land' : 'as it happens';
+  test(`a page closed mid-run keeps its last points, ${how}; another tab sees them`, async ({
+    page: a,
+    context,
+  }) => {
+    test.skip(!hasKmnist, 'skipped: needs real KMNIST in ../shared/datasets/kmnist');
+    await a.addInitScript(() => {
+      const open = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (
+        this: IDBDatabase,
+        ...args: Parameters<IDBDatabase['transaction']>
+      ) {
+        if ((window as { __cutWrites?: boolean }).__cutWrites && args[1] === 'readwrite') {
+          throw new DOMException('The page is gone (injected).', 'InvalidStateError');
+        }
+        return open.apply(this, args);
+      };
+    });
+    await open(a, FAST.replace('backend=webgpu', 'backend=wasm'));
+    const b = await context.newPage();
+    await open(b);
+    await a.getByRole('button', { name: 'Train' }).click();
+    await waitForPoints(a, 'Test accuracy', 3);
+    // Saved at most every 5 s while training: B reads each save.
+    await waitForPoints(b, 'Test accuracy', 1);
+    let drawn = await points(a, 'Test accuracy');
+    if (cut) {
+      await a.evaluate(() => {
+        (window as { __cutWrites?: boolean }).__cutWrites = true;
+      });
+      // A draws points the disk does not have.
+      await expect
+        .poll(
+          async () => {
+            drawn = await points(a, 'Test accuracy');
+            return drawn - (await diskPoints(a));
+          },
+          { timeout: 120_000 },
+        )
+        .toBeGreaterThan(0);
+    }
+    await a.goto('about:blank'); // pagehide
+    await open(a);
+    await waitForPoints(a, 'Test accuracy', drawn);
+    // What A merged at load is saved, and B reads it.
+    await waitForPoints(b, 'Test accuracy', drawn);
+  });
+}

@@ -96,7 +96,13 @@ export interface SavePlan {
   state: SaveState;
 }
 
-const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+/** Object keys sorted: a record read back through the schema has its keys in the schema's order. */
+const sortedKeys = (_k: string, v: unknown) =>
+  isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v;
+
+/** Two stored items are equal by value, whatever the order of their keys. */
+export const same = (a: unknown, b: unknown) =>
+  a === b || JSON.stringify(a, sortedKeys) === JSON.stringify(b, sortedKeys);
 
 /** The record's head: everything but the three arrays (small: written whole at each save). */
 export function headOf(record: RunRecord): RunHead {

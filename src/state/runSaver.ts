@@ -23,8 +23,10 @@ export interface SaverHooks {
   record(id: string): RunRecord | undefined;
   meta(id: string): RunMeta | undefined;
   unsavedChanged(list: UnsavedRun[]): void;
-  /** On disk now (other tabs are told). */
-  saved(id: string, rewrite: ChunkKind[], isNew: boolean): void;
+  /** The run is deleted on disk (here or in another tab): its save was refused. */
+  deleted?(id: string): void;
+  /** On disk now (other tabs are told). `seq`: the save's number (Saver.lastPlanned). */
+  saved(id: string, rewrite: ChunkKind[], isNew: boolean, seq: number): void;
 }
 
 const RETRY_MS = 20_000;
@@ -41,6 +43,12 @@ export interface Saver {
   known(id: string, state: SaveState): void;
   /** Forget a run (deleted): no more saves, off the unsaved list. */
   forget(id: string): void;
+  /** What the last save of the run that landed left on disk (undefined: nothing known). */
+  confirmed(id: string): SaveState | undefined;
+  /** The number of the run's newest save issued (saves are numbered in order; 0: none). */
+  lastPlanned(id: string): number;
+  /** The number the next save issued will have. */
+  nextSeq(): number;
   unsaved(): UnsavedRun[];
   /** Every unsaved run again, now ("Try again", the timer). */
   retry(): Promise<void>;
@@ -69,6 +77,8 @@ interface RunState {
   metaSaved: boolean;
   /** The next save may remove a tombstone (the run was just added here). */
   revive: boolean;
+  /** The number of the newest save issued. */
+  seq?: number;
 }
 
 /**
@@ -83,6 +93,7 @@ export function createSaver(hooks: SaverHooks): Saver {
   const unsaved = new Map<string, UnsavedRun>();
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let retryMs = RETRY_MS;
+  let seqs = 0;
 
   const report = () => {
     hooks.unsavedChanged([...unsaved.values()]);
@@ -107,12 +118,16 @@ export function createSaver(hooks: SaverHooks): Saver {
     const plan = planSave(record, planned);
     const withMeta = !cur.metaSaved;
     const revive = cur.revive;
-    runs.set(id, { ...cur, planned: plan.state });
+    const seq = ++seqs;
+    runs.set(id, { ...cur, planned: plan.state, seq });
     try {
       await writeRun(id, plan, { meta: withMeta ? hooks.meta(id) : undefined, revive });
     } catch (e) {
       // Deleted in another tab: nothing to save, nothing to warn about.
-      if (e instanceof RunDeletedError) return saver.forget(id);
+      if (e instanceof RunDeletedError) {
+        saver.forget(id);
+        return hooks.deleted?.(id);
+      }
       const now = runs.get(id);
       if (!now || !hooks.record(id)) return;
       if (now.gen === gen) {
@@ -137,7 +152,7 @@ export function createSaver(hooks: SaverHooks): Saver {
     }
     runs.set(id, { ...done, confirmed: plan.state });
     if (unsaved.delete(id)) report();
-    hooks.saved(id, plan.rewrite, !planned);
+    hooks.saved(id, plan.rewrite, !planned, seq);
   }
 
   const saver: Saver = {
@@ -145,7 +160,7 @@ export function createSaver(hooks: SaverHooks): Saver {
       if (opts?.revive) {
         for (const id of ids) {
           const cur = runs.get(id);
-          runs.set(id, { gen: cur?.gen ?? 0, metaSaved: false, revive: true });
+          runs.set(id, { gen: cur?.gen ?? 0, metaSaved: false, revive: true, seq: cur?.seq });
         }
       }
       await Promise.all(ids.map(saveOne));
@@ -153,6 +168,7 @@ export function createSaver(hooks: SaverHooks): Saver {
     known(id, state) {
       const cur = runs.get(id);
       runs.set(id, {
+        ...cur,
         gen: cur?.gen ?? 0,
         confirmed: state,
         planned: state,
@@ -164,6 +180,9 @@ export function createSaver(hooks: SaverHooks): Saver {
       runs.delete(id);
       if (unsaved.delete(id)) report();
     },
+    confirmed: (id) => runs.get(id)?.confirmed,
+    lastPlanned: (id) => runs.get(id)?.seq ?? 0,
+    nextSeq: () => seqs + 1,
     unsaved: () => [...unsaved.values()],
     retry() {
       return saver.save([...unsaved.keys()]);

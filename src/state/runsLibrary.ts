@@ -20,6 +20,7 @@ import {
   runFileName,
   slug,
 } from './libraryLogic';
+import { dropTail, mergeTail, readTails, stashTail } from './pendingTail';
 import { type ChunkCursor, type MetaPatch, type RunMeta, stateOfLoaded } from './runChunks';
 import { createSaver, type UnsavedRun } from './runSaver';
 import { onDbNotice } from './runsDb';
@@ -46,12 +47,23 @@ export interface LibraryState {
   quarantined: Quarantined[];
   lastImport: ImportResult | null;
   load(): Promise<void>;
-  /** New runs (visible, with fresh colours). */
-  addRuns(records: readonly RunRecord[]): void;
+  /**
+   * New runs (visible, with fresh colours). `revive`: imported, so an id deleted before may come
+   * back; otherwise (a run the worker reports) a deleted id stays deleted.
+   */
+  addRuns(records: readonly RunRecord[], opts?: { revive?: boolean }): void;
   /** Replace records of known runs; `persist` writes them to disk now. */
   updateRecords(records: readonly RunRecord[], persist: boolean): void;
-  /** Writes these runs to disk now (what is new of them). */
+  /**
+   * The page is going away: writes these runs to disk now (what is new of them), noting what is
+   * not known to be on disk in localStorage too, in case the write is cut off.
+   */
   persistNow(ids: readonly string[]): Promise<void>;
+  /**
+   * Notes in localStorage what of these live runs is not known to be on disk (pendingTail.ts);
+   * `savedNow`: a save of them was just issued. `frames`: embedding frames too.
+   */
+  noteTails(ids: readonly string[], savedNow: boolean, frames?: boolean): void;
   rename(id: string, name: string): void;
   setHidden(id: string, hidden: boolean): void;
   setAllHidden(hidden: boolean): void;
@@ -89,8 +101,19 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       return e && metaOf(e);
     },
     unsavedChanged: (unsaved) => set({ unsaved }),
-    saved: (id, rewrite) => channel.post({ t: 'saved', id, rewrite }),
+    deleted: (id) => dropMemory([id]),
+    saved: (id, rewrite, _isNew, seq) => {
+      channel.post({ t: 'saved', id, rewrite });
+      // A save issued at or after the note landed: the note is on disk.
+      const need = noted.get(id);
+      if (need !== undefined && seq >= need) {
+        noted.delete(id);
+        dropTail(id);
+      }
+    },
   });
+  /** Runs with a tail noted in localStorage: the save that must land before it is dropped. */
+  const noted = new Map<string, number>();
   /** Where this tab has read each run another tab writes (the next read starts there). */
   const cursors = new Map<string, ChunkCursor>();
   const syncing = new Map<string, Promise<void>>();
@@ -208,8 +231,19 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
           cursors.set(s.id, s.cursor);
           saver.known(s.id, stateOfLoaded(read.entry.record, s.cursor));
         }
+        // What a page that went away noted but the disk lacks (its last write was cut off).
+        for (const t of readTails()) {
+          const cur = entries[t.id];
+          const raw = cur && mergeTail(cur.record, t);
+          const read = raw ? readStored(t.id, cur, raw) : null;
+          if (read?.ok) {
+            entries[t.id] = read.entry;
+            noted.set(t.id, 0);
+          } else dropTail(t.id);
+        }
         Object.assign(entries, get().entries);
         set({ entries, order: sortOrder(entries), loaded: true, quarantined, storageError: null });
+        void saver.save([...noted.keys()].filter((id) => entries[id]));
         // Runs added while the database was opening (or before a failed open) go to disk now.
         void saver.save(Object.keys(get().entries).filter((id) => !cursors.has(id)));
       } catch (e) {
@@ -220,11 +254,10 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       }
     },
 
-    addRuns(records) {
-      // Added here (trained or imported): the first save may bring back an id deleted before.
+    addRuns(records, opts) {
       void saver.save(
         addEntries(records).map((e) => e.id),
-        { revive: true },
+        { revive: opts?.revive === true },
       );
     },
 
@@ -244,7 +277,19 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     },
 
     persistNow(ids) {
-      return saver.save(ids);
+      const saving = saver.save(ids);
+      get().noteTails(ids, true, true);
+      return saving;
+    },
+
+    noteTails(ids, savedNow, frames = false) {
+      for (const id of ids) {
+        const r = get().entries[id]?.record;
+        if (!r) continue;
+        stashTail(r, saver.confirmed(id), frames);
+        // Dropped once a save holding all of it lands: the one just issued, or the next.
+        noted.set(id, savedNow ? saver.lastPlanned(id) : saver.nextSeq());
+      }
     },
 
     rename(id, name) {
@@ -316,7 +361,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
           if (refused) throw new RunFileError(refused);
           const file = await readRunFile(f);
           const plan = planImportRuns(file.runs, new Set(Object.keys(get().entries)));
-          if (plan.add.length) get().addRuns(plan.add);
+          if (plan.add.length) get().addRuns(plan.add, { revive: true });
           const extra = importedCheckpoint(file.checkpoint);
           result = { ok: true, message: importMessage(plan, f.name) + extra };
         } catch (e) {

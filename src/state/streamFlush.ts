@@ -81,8 +81,12 @@ export function flush(): void {
       const statusChanged = msgs.some((m) => m.type === 'status' && m.status !== 'running');
       const doPersist = statusChanged || now - lastPersist > PERSIST_MS;
       if (doPersist) lastPersist = now;
-      useLibraryStore.getState().updateRecords(
-        s.runIds.map((id) => runs[id]).filter((r): r is RunRecord => !!r),
+      const live = s.runIds.map((id) => runs[id]).filter((r): r is RunRecord => !!r);
+      const lib = useLibraryStore.getState();
+      lib.updateRecords(live, doPersist);
+      // What is drawn is noted at once (synchronously): the page may be gone before any save.
+      lib.noteTails(
+        live.map((r) => r.id),
         doPersist,
       );
     }
