@@ -59,8 +59,9 @@ export function ScatterCanvas({ frame, labels, classNames, images, label, size =
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx) return;
     const dpr = globalThis.devicePixelRatio || 1;
-    canvas.width = size * dpr;
-    canvas.height = size * dpr;
+    // Resizing reallocates the canvas: only when the size changed (clearRect clears).
+    if (canvas.width !== size * dpr) canvas.width = size * dpr;
+    if (canvas.height !== size * dpr) canvas.height = size * dpr;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, size, size);
     if (!screen) return;

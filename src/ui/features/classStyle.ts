@@ -98,7 +98,10 @@ export function markerSvg(m: Marker, x: number, y: number, r: number, color: str
     : `<path d="${d}" fill="${color}"/>`;
 }
 
-/** Draws the marker on a canvas (Path2D of the same path data). */
+/** Each marker's Path2D around the origin, per radius: parsed once, not once per point drawn. */
+const shapes = new Map<string, Path2D>();
+
+/** Draws the marker on a canvas (the same path data, translated to (x, y)). */
 export function drawMarker(
   ctx: CanvasRenderingContext2D,
   m: Marker,
@@ -107,7 +110,13 @@ export function drawMarker(
   r: number,
   color: string,
 ): void {
-  const p = new Path2D(markerPath(m, x, y, r));
+  const key = `${m}|${r}`;
+  let p = shapes.get(key);
+  if (!p) {
+    p = new Path2D(markerPath(m, 0, 0, r));
+    shapes.set(key, p);
+  }
+  ctx.translate(x, y);
   if (STROKED.has(m)) {
     ctx.strokeStyle = color;
     ctx.lineWidth = 1.5;
@@ -116,4 +125,5 @@ export function drawMarker(
     ctx.fillStyle = color;
     ctx.fill(p);
   }
+  ctx.translate(-x, -y);
 }
