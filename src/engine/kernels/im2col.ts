@@ -68,3 +68,32 @@ export function patchesTransposed(x: Float32Array, out: Float32Array, g: PatchGe
     throw new Error(`patchesTransposed: wrote ${to} of ${out.length} values`);
   }
 }
+
+/**
+ * The patch matrix itself, [N·OH·OW, FH·FW·Cin] (a row per output pixel), from NHWC x: for
+ * products where it is the smaller operand, which XNNPACK repacks (wasmConvGradients.ts).
+ */
+export function patchRows(x: Float32Array, out: Float32Array, g: PatchGeometry): void {
+  const { batch, inChannels: cin, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = g;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = g;
+  let to = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        for (let a = 0; a < fh; a++) {
+          const row = i * sh - g.padTop + a;
+          for (let b = 0; b < fw; b++) {
+            const col = j * sw - g.padLeft + b;
+            if (row < 0 || row >= h || col < 0 || col >= w) {
+              for (let c = 0; c < cin; c++) out[to++] = 0;
+              continue;
+            }
+            const from = ((n * h + row) * w + col) * cin;
+            for (let c = 0; c < cin; c++) out[to++] = x[from + c]!;
+          }
+        }
+      }
+    }
+  }
+  if (to !== out.length) throw new Error(`patchRows: wrote ${to} of ${out.length} values`);
+}

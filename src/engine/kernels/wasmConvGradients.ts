@@ -6,7 +6,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type * as tf from '@tensorflow/tfjs-core';
 import { convInfoOf, filterGradInfo } from './gradientLoops';
-import { patchesTransposed } from './im2col';
+import { type PatchGeometry, patchesTransposed, patchRows } from './im2col';
 import { attrsOf, type KernelArgs } from './registry';
 import { input, release, runNative, runWasm, type Shape4 } from './wasmOps';
 
@@ -72,7 +72,11 @@ function filterGradientByConv(
   return out;
 }
 
-/** im2col.ts's patch matrix of x, then one XNNPACK matrix product with dy. */
+/**
+ * im2col.ts's patch matrix of x and one XNNPACK product with dy. XNNPACK repacks the product's
+ * second operand on every call (~5 ns a value: a fresh dy is never cached), so the smaller of
+ * the two goes second: patchesᵀ · dy when FH·FW·Cin ≥ Cout, else (dyᵀ · patches)ᵀ.
+ */
 function filterGradientByPatches(
   b: BackendWasm,
   x: tf.TensorInfo,
@@ -83,45 +87,59 @@ function filterGradientByPatches(
   const { filterHeight: fh, filterWidth: fw, outHeight, outWidth } = info;
   const nhwc = info.dataFormat === 'channelsLast';
   const pixels = n * outHeight * outWidth;
+  const taps = fh * fw * cin;
+  const geometry: PatchGeometry = {
+    batch: n,
+    inChannels: cin,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outHeight,
+    outWidth,
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+  const product = (a: tf.TensorInfo, second: tf.TensorInfo) =>
+    runNative('BatchMatMul', {
+      inputs: { a, b: second },
+      backend: b,
+      attrs: { transposeA: false, transposeB: false },
+    });
+  const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
+  const single = (nhwc ? cin : n) === 1;
 
-  // x channels-first ([Cin, N, H, W]: each patch row reads one image plane); a single
-  // channel (NHWC) or a single image (NCHW) already is.
-  const xC =
-    (nhwc ? cin : n) === 1
+  if (taps >= cout) {
+    // x channels-first ([Cin, N, H, W]: each patch row reads one image plane); a single
+    // channel (NHWC) or a single image (NCHW) already is.
+    const xC = single
       ? x
       : runWasm('Transpose', b, { x }, { perm: nhwc ? [3, 0, 1, 2] : [1, 0, 2, 3] });
-  // dy as [N·OH·OW, Cout]: NHWC already is (same data, other shape).
-  const dyT = nhwc ? dy : runWasm('Transpose', b, { x: dy }, { perm: [0, 2, 3, 1] });
-  const dy2: tf.TensorInfo = { dataId: dyT.dataId, shape: [pixels, cout], dtype: 'float32' };
-  const patches = b.makeOutput([fh * fw * cin, pixels], 'float32');
-  // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
-  patchesTransposed(
-    b.typedArrayFromHeap(xC) as Float32Array,
-    b.typedArrayFromHeap(patches) as Float32Array,
-    {
-      batch: n,
-      inChannels: cin,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      outHeight,
-      outWidth,
-      filterHeight: fh,
-      filterWidth: fw,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    },
-  );
-  if (xC !== x) release(b, xC);
-  // One XNNPACK product, the pixel axis contracted: [FH·FW·Cin, P] · [P, Cout].
-  const grad = runNative('BatchMatMul', {
-    inputs: { a: patches, b: dy2 },
-    backend: b,
-    attrs: { transposeA: false, transposeB: false },
-  });
-  release(b, patches);
-  if (dyT !== dy) release(b, dyT);
+    // dy as [N·OH·OW, Cout]: NHWC already is (same data, other shape).
+    const dyT = nhwc ? dy : runWasm('Transpose', b, { x: dy }, { perm: [0, 2, 3, 1] });
+    const patches = b.makeOutput([taps, pixels], 'float32');
+    // makeOutput may grow the wasm memory, which detaches earlier heap views: views after it.
+    patchesTransposed(view(xC), view(patches), geometry);
+    if (xC !== x) release(b, xC);
+    const dy2: tf.TensorInfo = { dataId: dyT.dataId, shape: [pixels, cout], dtype: 'float32' };
+    const grad = product(patches, dy2);
+    release(b, patches);
+    if (dyT !== dy) release(b, dyT);
+    return { dataId: grad.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
+  }
+  // Fewer taps than filters (the first layer): dyᵀ [Cout, P] first, the patches [P, taps] second.
+  const xL = nhwc || cin === 1 ? x : runWasm('Transpose', b, { x }, { perm: [0, 2, 3, 1] });
+  const dyT = runWasm('Transpose', b, { x: dy }, { perm: nhwc ? [3, 0, 1, 2] : [1, 0, 2, 3] });
+  const patches = b.makeOutput([pixels, taps], 'float32');
+  patchRows(view(xL), view(patches), geometry);
+  if (xL !== x) release(b, xL);
+  const dy2: tf.TensorInfo = { dataId: dyT.dataId, shape: [cout, pixels], dtype: 'float32' };
+  const gradT = product(dy2, patches);
+  release(b, patches, dyT);
+  const grad = runWasm('Transpose', b, { x: gradT }, { perm: [1, 0] });
+  release(b, gradT);
   return { dataId: grad.dataId, shape: [fh, fw, cin, cout], dtype: 'float32' };
 }
 

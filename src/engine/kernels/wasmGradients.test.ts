@@ -125,6 +125,32 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
     },
   );
 
+  it('filter gradient with fewer taps than filters (dy first in the product): NHWC and NCHW', async () => {
+    const r = await onBoth(() => [
+      ...valueAndGrads(
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+        [randn([2, 9, 8, 1], 40), randn([3, 3, 1, 16], 41)],
+        42,
+      ),
+      ...valueAndGrads(
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'),
+        [randn([2, 6, 7, 2], 43), randn([2, 2, 2, 12], 44)],
+        45,
+      ),
+      runKernel(
+        'Conv2DBackpropFilter',
+        { x: randn([2, 2, 7, 9], 46), dy: randn([2, 16, 4, 5], 47) },
+        { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [2, 2, 2, 16] },
+      ),
+      runKernel(
+        'Conv2DBackpropFilter',
+        { x: randn([1, 1, 6, 5], 48), dy: randn([1, 12, 6, 5], 49) },
+        { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 1, 12] },
+      ),
+    ]);
+    expectClose(r, KERNEL_TOL);
+  });
+
   it('fused conv2d with bias and relu (same kernels underneath)', async () => {
     const r = await onBoth(() =>
       valueAndGrads(
