@@ -2,8 +2,9 @@
  * The runs library's storage in real Chromium with real IndexedDB (#17): a run that does not
  * fit stays reported until saved and can be exported; two tabs keep each other's renames,
  * hides and deletes and see each other's runs; an old-version and a damaged stored record
- * (planted before the app opens); a page closed mid-run keeps its last points; imports over
- * the size limit, and of runs exported while training.
+ * (planted before the app opens); a page closed mid-run keeps its last points, and the other
+ * tab shows its run stopped at once; imports over the size limit, and of runs exported while
+ * training.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
@@ -350,3 +351,21 @@ for (const cut of [true, false]) {
     await waitForPoints(b, 'Test accuracy', drawn);
   });
 }
+
+test('a run whose tab closes mid-run is shown stopped in the other tab, without a reload', async ({
+  page: a,
+  context,
+}) => {
+  test.skip(!hasKmnist, 'skipped: needs real KMNIST in ../shared/datasets/kmnist');
+  await open(a, FAST.replace('backend=webgpu', 'backend=wasm'));
+  const b = await context.newPage();
+  await open(b);
+  await a.getByRole('button', { name: 'Train' }).click();
+  await waitForPoints(b, 'Test accuracy', 1);
+  const theRun = b.locator('.run-row').first();
+  await expect(theRun).toContainText('running');
+  // A's tab goes (closed or crashed): its lock on the run is freed by the browser.
+  await a.close();
+  await expect(theRun).toContainText('stopped');
+  await expect(theRun).not.toContainText('running');
+});

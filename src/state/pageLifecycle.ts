@@ -3,6 +3,7 @@
  * where pagehide may never come): the live runs' pending points are written to IndexedDB at
  * once. Others hook in with onPageHide (e.g. a checkpoint request to the worker).
  */
+import { installRunLocks } from './runLocks';
 import { flushNow } from './streamFlush';
 
 const hooks: (() => void)[] = [];
@@ -22,6 +23,7 @@ function pageHidden() {
 export function installPageLifecycle(): void {
   if (installed || typeof window === 'undefined') return;
   installed = true;
+  installRunLocks();
   window.addEventListener('pagehide', pageHidden);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') pageHidden();
