@@ -2,7 +2,7 @@
  * The runs library as tabs use it, on fake-indexeddb and Node's BroadcastChannel: each "tab" is
  * a fresh copy of the modules (its own store, connection and channel) on one shared database.
  * A run the worker still reports after it was deleted stays deleted (only an import brings a
- * deleted id back); one tab's runs, points, renames, hides and deletes reach the other; the tail
+ * deleted id back); a rename that fails is kept and tried again; one tab's runs, points, renames, hides and deletes reach the other; the tail
  * a page noted in localStorage when it went away is merged at the next load and saved.
  */
 import 'fake-indexeddb/auto';
@@ -133,6 +133,37 @@ describe('two tabs', () => {
     a.getState().remove('s1');
     await vi.waitFor(() => expect(b.getState().entries.s1).toBeUndefined());
     expect(await onDisk('s1')).toBeNull();
+  });
+});
+
+describe('a rename or a hide that fails', () => {
+  it('is said, kept and tried again until it lands', async () => {
+    const { lib } = await tab();
+    lib.getState().addRuns([run('m1', [4])]);
+    await vi.waitFor(async () => expect(await stepsOnDisk('m1')).toEqual([4]));
+    // The database refuses the user's fields for a while (a put that throws: quota, a closing connection).
+    const put = IDBObjectStore.prototype.put;
+    let refuse = true;
+    IDBObjectStore.prototype.put = function (
+      this: IDBObjectStore,
+      ...args: [unknown, IDBValidKey?]
+    ) {
+      if (refuse && this.name === 'runs')
+        throw new DOMException('The disk is full (test).', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+    try {
+      lib.getState().rename('m1', 'kept name');
+      lib.getState().setHidden('m1', true);
+      await vi.waitFor(() => expect(lib.getState().storageError).toContain('was not saved'));
+      refuse = false;
+      await lib.getState().retrySaving();
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    const s = (await loadAll()).find((x) => x.id === 'm1');
+    expect(s?.meta).toMatchObject({ name: 'kept name', hidden: true });
+    expect(lib.getState().storageError).toBeNull();
   });
 });
 

@@ -20,11 +20,12 @@ import {
   runFileName,
   slug,
 } from './libraryLogic';
+import { createMetaEdits, EDIT_FAILED } from './metaEdits';
 import { dropTail, mergeTail, readTails, stashTail } from './pendingTail';
 import { type ChunkCursor, type MetaPatch, type RunMeta, stateOfLoaded } from './runChunks';
 import { createSaver, type UnsavedRun } from './runSaver';
 import { onDbNotice } from './runsDb';
-import { deleteRuns, loadAll, loadDelta, patchMeta } from './runsRecords';
+import { deleteRuns, loadAll, loadDelta } from './runsRecords';
 import { applyDelta, applyPatch, openChannel, type SyncMessage } from './runsSync';
 
 export interface ImportResult {
@@ -120,13 +121,12 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
   const fail = (what: string) => (e: unknown) =>
     set({ storageError: `${what}: ${(e as Error).message ?? String(e)}` });
 
-  const patchMetaEverywhere = (ids: string[], patch: MetaPatch) => {
-    if (ids.length === 0) return;
-    patchMeta(ids, patch).then(
-      (changed) => changed.length && channel.post({ t: 'meta', ids: changed, patch }),
-      fail('The change was not saved'),
-    );
-  };
+  const edits = createMetaEdits({
+    changed: (ids, patch) => channel.post({ t: 'meta', ids, patch }),
+    failed: (m) => (m || get().storageError?.startsWith(EDIT_FAILED)) && set({ storageError: m }),
+  });
+  const patchMetaEverywhere = (ids: string[], patch: MetaPatch) =>
+    ids.length > 0 && void edits.write(ids, patch);
   const patchMemory = (ids: readonly string[], patch: MetaPatch) => {
     const entries = { ...get().entries };
     for (const id of ids) if (entries[id]) entries[id] = applyPatch(entries[id], patch);
@@ -137,6 +137,7 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
     for (const id of ids) {
       delete entries[id];
       saver.forget(id);
+      edits.forget(id);
       cursors.delete(id);
     }
     set({ entries, order: sortOrder(entries) });
@@ -337,8 +338,8 @@ export const useLibraryStore = create<LibraryState>()((set, get) => {
       downloadJson(bundleFileName().replace('itra-runs-', 'itra-unsaved-runs-'), makeBundle(runs));
     },
 
-    retrySaving() {
-      return saver.retry();
+    async retrySaving() {
+      await Promise.all([saver.retry(), edits.retry()]);
     },
 
     exportQuarantined(id) {
