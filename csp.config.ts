@@ -35,6 +35,24 @@ export function contentSecurityPolicy(): string {
   ].join('; ');
 }
 
+/**
+ * The workers' policy (a dedicated worker takes the CSP of its own script's response, not the
+ * page's): sent by the service worker with every worker script it serves (src/pwa/sw.ts), and
+ * what a host should send for `/assets/*worker*.js`. tfjs compiles WebAssembly
+ * ('wasm-unsafe-eval', never 'unsafe-eval') and its threaded build starts blob: workers.
+ */
+export function workerContentSecurityPolicy(): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' blob: 'wasm-unsafe-eval'",
+    "worker-src 'self' blob:",
+    `connect-src 'self' ${browserDatasetOrigins().join(' ')}`,
+    "img-src 'self' data: blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
 /** Writes the policy into the built index.html (build only). */
 export function csp(): Plugin {
   return {

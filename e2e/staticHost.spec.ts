@@ -46,6 +46,13 @@ test('static host: service worker restores isolation, wasm trains threaded, shel
   const url = `${host.origin}/?backend=wasm&dataset=kmnist&model=tiny&batchSize=16&evalEvery=4&evalSize=100&warmup=0&method=vanilla`;
   let loads = 0;
   page.on('load', () => loads++);
+  // Worker scripts as the service worker serves them, with their Content-Security-Policy.
+  const workerPolicies: string[] = [];
+  page.on('response', async (r) => {
+    if (r.fromServiceWorker() && /worker[^/]*\.js$/i.test(new URL(r.url()).pathname)) {
+      workerPolicies.push((await r.headerValue('content-security-policy')) ?? 'none');
+    }
+  });
   await page.goto(url);
   // First visit: not isolated (the host sends no headers) until the worker takes over; the
   // page then reloads itself once (src/pwa/register.ts).
@@ -69,6 +76,9 @@ test('static host: service worker restores isolation, wasm trains threaded, shel
   await page.getByRole('button', { name: 'Train' }).click();
   await waitForPoints(page, 'Test accuracy', 2);
   await page.getByRole('button', { name: 'Reset' }).click();
+  // The training worker ran under the workers' policy (the page's meta tag does not reach it).
+  expect(workerPolicies.length).toBeGreaterThan(0);
+  for (const p of workerPolicies) expect(p).toContain("script-src 'self' blob: 'wasm-unsafe-eval'");
 
   // Offline: the shell comes from the service worker's precache, still isolated.
   await context.setOffline(true);

@@ -12,7 +12,18 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { registerRoute } from 'workbox-routing';
+import { workerContentSecurityPolicy } from '../../csp.config';
 import { isolate } from './isolationHeaders';
+
+/** A worker script gets the workers' policy: the page's meta tag does not reach workers. */
+const WORKER_CSP = workerContentSecurityPolicy();
+function served(request: Request, response: Response): Response {
+  const out = isolate(response);
+  if (request.destination === 'worker' && out.status === 200) {
+    out.headers.set('Content-Security-Policy', WORKER_CSP);
+  }
+  return out;
+}
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null }>;
@@ -23,7 +34,7 @@ clientsClaim();
 cleanupOutdatedCaches();
 
 // Precached responses (index.html, scripts, styles, wasm) leave the cache with the headers.
-addPlugins([{ handlerWillRespond: async ({ response }) => isolate(response) }]);
+addPlugins([{ handlerWillRespond: async ({ request, response }) => served(request, response) }]);
 precacheAndRoute(self.__WB_MANIFEST, {
   // `/?backend=wasm&…` is the precached index.html: settings live in the query string.
   ignoreURLParametersMatching: [/.*/],
@@ -36,7 +47,7 @@ registerRoute(
     sameOrigin && (request.mode === 'navigate' || request.destination === 'worker'),
   async ({ request }) => {
     try {
-      return isolate(await fetch(request));
+      return served(request, await fetch(request));
     } catch (e) {
       const shell = request.mode === 'navigate' ? await matchPrecache('index.html') : undefined;
       if (shell) return isolate(shell);
