@@ -113,7 +113,19 @@ export interface Runner {
   warm(steps: number): Promise<number>;
   /** `k` timed steps, flush to flush; returns ms. */
   run(k: number): Promise<number>;
+  /**
+   * CPU ms (user + system) of the last `warm` or `run` window, where the runner can measure
+   * it: wall time on a shared machine counts the other tenants too, CPU time does not.
+   */
+  cpuMs?: number;
   dispose(): void;
+}
+
+/** This process's CPU ms so far (user + system); undefined where there is none (a browser). */
+export function processCpuMs(): number | undefined {
+  const p = (globalThis as { process?: { cpuUsage?(): { user: number; system: number } } }).process;
+  const u = p?.cpuUsage?.();
+  return u ? (u.user + u.system) / 1000 : undefined;
 }
 
 /**
@@ -176,7 +188,9 @@ export function engineRunner(
   let drawn = 0;
   let batch: Batch | null = null;
   const autodiff = base === 'discern-autodiff';
+  // Node: the whole process's CPU time; wasm runs its one thread in it.
   const steps = async (k: number) => {
+    const c0 = processCpuMs();
     const t0 = performance.now();
     for (let i = 0; i < k; i++) {
       if (pool) batch = pool[drawn++ % pool.length]!;
@@ -195,9 +209,12 @@ export function engineRunner(
       await yieldFn();
     }
     await trainer.flush();
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    const c1 = processCpuMs();
+    runner.cpuMs = c0 === undefined || c1 === undefined ? undefined : c1 - c0;
+    return ms;
   };
-  return {
+  const runner: Runner = {
     variant,
     warm: steps,
     run: steps,
@@ -209,6 +226,7 @@ export function engineRunner(
       evalSet.dispose();
     },
   };
+  return runner;
 }
 
 /** The same architecture with tf.layers: conv-relu-pool ×2, flatten, dense-relu, dense. */
@@ -291,6 +309,10 @@ export interface VariantResult {
   stepsPerRound: number;
   /** ms per step of each window. */
   roundMsPerStep: number[];
+  /** CPU ms per step of each window, where the runner measures it (Node, the PyTorch peer). */
+  roundCpuMsPerStep?: number[];
+  /** The window with the least CPU time, per step (load-proof: other tenants add wall time). */
+  cpuMsPerStep?: number;
   /**
    * The best window. Other tenants of a shared machine only ever add time, so the fastest
    * of the interleaved windows is the estimate least disturbed by them.
@@ -354,6 +376,7 @@ export async function benchModel(
   const t0 = performance.now();
   const warm = new Map<Variant, number>();
   const times = new Map<Variant, number[]>();
+  const cpuTimes = new Map<Variant, (number | undefined)[]>();
   try {
     for (const v of plan.variants) {
       const onStep =
@@ -379,6 +402,7 @@ export async function benchModel(
       runners.push(r);
       warm.set(v, await r.warm(plan.warmup));
       times.set(v, []);
+      cpuTimes.set(v, []);
       log(`${plan.model} ${v}: warm-up ${plan.warmup} steps in ${warm.get(v)!.toFixed(0)} ms`);
     }
     for (let round = 0; round < plan.rounds; round++) {
@@ -386,6 +410,9 @@ export async function benchModel(
         const r = runners[(round + j) % runners.length]!;
         const ms = await r.run(plan.stepsPerRound);
         times.get(r.variant)!.push(ms / plan.stepsPerRound);
+        cpuTimes
+          .get(r.variant)!
+          .push(r.cpuMs === undefined ? undefined : r.cpuMs / plan.stepsPerRound);
       }
       log(
         `${plan.model} round ${round + 1}/${plan.rounds}: ${plan.variants
@@ -406,6 +433,8 @@ export async function benchModel(
   const variants = plan.variants.map((v): VariantResult => {
     const all = times.get(v)!;
     const ms = Math.min(...all);
+    const cpu = cpuTimes.get(v)!;
+    const cpuAll = cpu.every((x) => x !== undefined) ? (cpu as number[]) : undefined;
     return {
       model: plan.model,
       variant: v,
@@ -414,6 +443,7 @@ export async function benchModel(
       rounds: all.length,
       stepsPerRound: plan.stepsPerRound,
       roundMsPerStep: all,
+      ...(cpuAll?.length ? { roundCpuMsPerStep: cpuAll, cpuMsPerStep: Math.min(...cpuAll) } : {}),
       msPerStep: ms,
       medianMsPerStep: median(all),
       spread: (Math.max(...all) - ms) / ms,

@@ -79,9 +79,11 @@ function torchRunner(
   const steps = async (k: number) => {
     made ??= peer.make(id, config);
     await made;
-    return k > 0 ? peer.run(id, k) : 0;
+    const t = k > 0 ? await peer.run(id, k) : { ms: 0, cpuMs: 0 };
+    runner.cpuMs = Number.isFinite(t.cpuMs) ? t.cpuMs : undefined;
+    return t.ms;
   };
-  return {
+  const runner: Runner = {
     variant: variant as Runner['variant'],
     warm: steps,
     run: steps,
@@ -89,6 +91,7 @@ function torchRunner(
       void peer.dispose(id).catch(() => {});
     },
   };
+  return runner;
 }
 
 export async function runNodeBench(opts: {

@@ -187,8 +187,8 @@ export function renderTables(r: Results): string {
       '',
       "### PyTorch peer (bench/torch_peer.py: export/pytorch/train.py's model, batches and losses; interleaved with the engine's rounds)",
       '',
-      '| where | model | engine vanilla | PyTorch vanilla | engine / PyTorch | engine ITRA-c | PyTorch ITRA-c | engine / PyTorch | ITRA-c / vanilla: engine, PyTorch | last / first window: engine ITRA-c, PyTorch ITRA-c |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| where | model | engine vanilla | PyTorch vanilla | engine / PyTorch (wall) | (CPU) | engine ITRA-c | PyTorch ITRA-c | engine / PyTorch (wall) | (CPU) | ITRA-c / vanilla: engine, PyTorch | last / first window: engine ITRA-c, PyTorch ITRA-c |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const { where, m } of peers) {
       const [ev, ei, tv, ti] = (
@@ -202,10 +202,18 @@ export function renderTables(r: Results): string {
             ? x.roundMsPerStep.at(-1)! / x.roundMsPerStep[0]!
             : undefined,
         );
+      const cpu = (a?: VariantResult, b?: VariantResult) =>
+        a?.cpuMsPerStep && b?.cpuMsPerStep
+          ? `${f2(a.cpuMsPerStep / b.cpuMsPerStep)} (${f0(a.cpuMsPerStep)} vs ${f0(b.cpuMsPerStep)} ms)`
+          : '—';
       lines.push(
-        `| ${where} | ${label(m)} | ${cell(ev)} | ${cell(tv)} | ${ratio(ev, tv)} | ${cell(ei)} | ${cell(ti)} | ${ratio(ei, ti)} | ${ratio(ei, ev)}, ${ratio(ti, tv)} | ${trend(ei)}, ${trend(ti)} |`,
+        `| ${where} | ${label(m)} | ${cell(ev)} | ${cell(tv)} | ${ratio(ev, tv)} | ${cpu(ev, tv)} | ${cell(ei)} | ${cell(ti)} | ${ratio(ei, ti)} | ${cpu(ei, ti)} | ${ratio(ei, ev)}, ${ratio(ti, tv)} | ${trend(ei)}, ${trend(ti)} |`,
       );
     }
+    lines.push(
+      '',
+      "Wall: ms per step of the best window. CPU: CPU ms per step of the window with the least CPU time (the engine's Node process by process.cpuUsage, user + system; the peer's by time.process_time), which other tenants of the machine do not lengthen.",
+    );
     const infos = (r.node?.backends ?? []).filter((b) => b.torch);
     for (const b of infos) {
       const t = b.torch!;
@@ -374,10 +382,14 @@ export function budgetLines(r: Results): string[] {
         `ITRA-c step time ≤ ${ITRA_REAL_GPU_M1.toFixed(2)}x vanilla at m1 on ${where} (a real GPU): ${parts.join(', ')}`,
       );
   }
-  // 2b. The engine's Node wasm step against PyTorch's CPU step, one thread each.
+  // 2b. The engine's Node wasm step against PyTorch's CPU step, one thread each. Judged on
+  // CPU time where both sides measured it: wall-clock ratios of the same code swing
+  // 1.2x-5.7x on a loaded shared machine, CPU time is not lengthened by other tenants.
   for (const [where, rs] of byWhere) {
     const parts: string[] = [];
     let pass = true;
+    let onCpu = 0;
+    let onWall = 0;
     for (const { m } of rs) {
       for (const [e, t] of [
         ['vanilla', 'torch-vanilla'],
@@ -389,16 +401,30 @@ export function budgetLines(r: Results): string[] {
         const ratio = ev.msPerStep / tv.msPerStep;
         const cpu = (r.node?.backends ?? []).find((b) => `node ${b.backend}` === where)?.torch;
         if (cpu?.device !== 'cpu') continue;
-        pass &&= ratio <= TORCH_BUDGET;
-        parts.push(
-          `${label(m)} ${e} ${f2(ratio)}x (${f0(ev.msPerStep)} vs ${f0(tv.msPerStep)} ms)`,
-        );
+        const wall = `${f0(ev.msPerStep)} vs ${f0(tv.msPerStep)} ms`;
+        if (ev.cpuMsPerStep && tv.cpuMsPerStep) {
+          const cpuRatio = ev.cpuMsPerStep / tv.cpuMsPerStep;
+          pass &&= cpuRatio <= TORCH_BUDGET;
+          onCpu++;
+          parts.push(
+            `${label(m)} ${e} ${f2(cpuRatio)}x CPU (${f0(ev.cpuMsPerStep)} vs ${f0(tv.cpuMsPerStep)} ms; wall ${f2(ratio)}x, ${wall})`,
+          );
+        } else {
+          pass &&= ratio <= TORCH_BUDGET;
+          onWall++;
+          parts.push(`${label(m)} ${e} ${f2(ratio)}x (${wall})`);
+        }
       }
     }
+    const judged = onWall
+      ? onCpu
+        ? 'judged on CPU time where both sides measured it, else on wall time'
+        : 'judged on wall time'
+      : 'judged on CPU time, not wall time';
     if (parts.length)
       line(
         pass,
-        `engine step ≤ ${TORCH_BUDGET.toFixed(1)}x PyTorch's (CPU, one thread each, warm-up 0) on ${where}: ${parts.join(', ')}`,
+        `engine step ≤ ${TORCH_BUDGET.toFixed(1)}x PyTorch's (CPU, one thread each, warm-up 0; ${judged}) on ${where}: ${parts.join(', ')}`,
       );
   }
   // 3. Long tasks.

@@ -25,8 +25,11 @@ export interface TorchInfo {
 export interface TorchPeer {
   info: TorchInfo;
   make(id: string, config: TrainConfig): Promise<{ source: string; train: number }>;
-  /** ms for `steps` steps (batches drawn inside the window, synchronised at both ends). */
-  run(id: string, steps: number): Promise<number>;
+  /**
+   * Wall ms for `steps` steps (batches drawn inside the window, synchronised at both ends)
+   * and the peer process's CPU ms over the same window (time.process_time).
+   */
+  run(id: string, steps: number): Promise<{ ms: number; cpuMs: number }>;
   denormals(id: string): Promise<{ subnormalShare: number; meanAbs: number }>;
   /** Self CPU ms per op and step (torch.profiler), most first. */
   profile(id: string, steps: number): Promise<{ name: string; selfMs: number; calls: number }[]>;
@@ -90,7 +93,8 @@ export async function startTorchPeer(opts: {
       return { source: String(r.source), train: Number(r.train) };
     },
     async run(id, steps) {
-      return Number((await ask({ cmd: 'run', id, steps })).ms);
+      const r = await ask({ cmd: 'run', id, steps });
+      return { ms: Number(r.ms), cpuMs: Number(r.cpuMs) };
     },
     async denormals(id) {
       const r = await ask({ cmd: 'denormals', id });

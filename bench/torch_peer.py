@@ -6,7 +6,7 @@ that bench/torchPeer.ts interleaves with the engine's own rounds.
 
 One JSON object a line on stdin, one answer a line on stdout:
   {"cmd": "make", "id": "small/itra-c", "config": {...the engine's TrainConfig...}}
-  {"cmd": "run", "id": "small/itra-c", "steps": 4}      -> {"ms": 812.3}
+  {"cmd": "run", "id": "small/itra-c", "steps": 4}      -> {"ms": 812.3, "cpuMs": 801.7}
   {"cmd": "dispose", "id": "small/itra-c"}
   {"cmd": "denormals", "id": ...}                        -> share of subnormal feature values
   {"cmd": "profile", "id": ..., "steps": 5}              -> self CPU ms per op and step
@@ -104,11 +104,16 @@ def main():
                 # Batches are drawn inside the window, as the engine's are (its sampler runs on
                 # the CPU each step too).
                 sync()
+                # CPU time of the process (all its threads; one here): unlike wall time, not
+                # lengthened by other tenants of a shared machine.
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 for _ in range(msg["steps"]):
                     t.train_step(t.sampler.next())
                 sync()
-                out = dict(ms=(time.perf_counter() - t0) * 1000, healthy=t.opt.healthy)
+                ms = (time.perf_counter() - t0) * 1000
+                cpu_ms = (time.process_time() - c0) * 1000
+                out = dict(ms=ms, cpuMs=cpu_ms, healthy=t.opt.healthy)
             elif cmd == "denormals":
                 t = trainers[msg["id"]]
                 with torch.no_grad():
