@@ -52,7 +52,15 @@ export async function startTorchPeer(opts: {
   const child: ChildProcessWithoutNullStreams = spawn(opts.python, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     // One thread also for the libraries under torch (OpenMP, MKL): the engine's wasm has one.
-    env: { ...process.env, OMP_NUM_THREADS: String(opts.threads ?? 1) },
+    // glibc's malloc kept from handing ITRA-c's large temporaries back to the kernel: else every
+    // step faults them in afresh (~15k page faults, 30-100 ms of system time a small step,
+    // swinging with the machine's load); the engine's wasm memory is never handed back either.
+    env: {
+      ...process.env,
+      OMP_NUM_THREADS: String(opts.threads ?? 1),
+      MALLOC_MMAP_THRESHOLD_: String(2 ** 30),
+      MALLOC_TRIM_THRESHOLD_: String(2 ** 32),
+    },
   });
   let stderr = '';
   child.stderr.on('data', (d) => {
