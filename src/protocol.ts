@@ -133,8 +133,13 @@ export type FromWorker =
     }
   | ProjectionReply
   | { type: 'backend-changed'; info: BackendInfo }
-  /** The session's state at a step (eval steps, pause, stop, 'checkpoint-now'); `values` is transferred. */
-  | { type: 'checkpoint'; checkpoint: Checkpoint }
+  /**
+   * The worker wrote the session's checkpoint (eval steps, pause, stop, 'checkpoint-now') to
+   * IndexedDB itself: the page reads it from there only when needed (Resume, export).
+   */
+  | { type: 'checkpoint-saved'; id: string; runIds: string[]; step: number }
+  /** Its write failed (`reason`): the checkpoint itself, kept by the page in memory; `values` is transferred. */
+  | { type: 'checkpoint-unsaved'; checkpoint: Checkpoint; reason: string }
   /** The heartbeat's answer: the session's step (null: no session) and whether it is paused. */
   | { type: 'pong'; seq: number; step: number | null; paused: boolean }
   | {

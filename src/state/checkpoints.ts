@@ -1,7 +1,9 @@
 /**
- * The checkpoints the worker sends, on their way into IndexedDB (checkpointDb.ts): the
- * newest one per session waits in memory until written (a slow write is overtaken, never
- * queued behind), and `useCheckpoints` says which runs can be resumed from one.
+ * The checkpoints in IndexedDB (checkpointDb.ts), and which runs can be resumed from one
+ * (`useCheckpoints`). The worker writes a training session's checkpoints itself and says so
+ * ('checkpoint-saved'); the page writes only imported ones (the newest per session waits in
+ * memory until written: a slow write is overtaken, never queued behind) and reads one only
+ * when needed (Resume, export, deleting runs).
  */
 import { create } from 'zustand';
 import type { Checkpoint } from '../engine/checkpoint';
@@ -27,10 +29,14 @@ const pending = new Map<string, Checkpoint>();
 const unsaved = new Map<string, Checkpoint>();
 let writing: Promise<void> | null = null;
 
-function markSteps(ckpt: Checkpoint) {
+function markSteps(ckpt: Pick<Checkpoint, 'runIds' | 'step'>) {
   const steps = { ...useCheckpoints.getState().steps };
   for (const id of ckpt.runIds) steps[id] = ckpt.step;
   useCheckpoints.setState({ steps });
+}
+
+function failed(message: string) {
+  useCheckpoints.setState({ error: `Checkpoints are not being saved: ${message}` });
 }
 
 async function drain(): Promise<void> {
@@ -42,16 +48,28 @@ async function drain(): Promise<void> {
       if (useCheckpoints.getState().error) useCheckpoints.setState({ error: null });
     } catch (e) {
       unsaved.set(key, ckpt);
-      useCheckpoints.setState({
-        error: `Checkpoints are not being saved: ${(e as Error).message}`,
-      });
+      failed((e as Error).message);
     }
     // A newer one that arrived meanwhile stays pending.
     if (pending.get(key) === ckpt) pending.delete(key);
   }
 }
 
-/** A checkpoint from the worker: kept in memory at once, written to disk in the background. */
+/** The worker wrote a session's checkpoint (at `step`) to disk. */
+export function checkpointSaved(id: string, runIds: string[], step: number): void {
+  unsaved.delete(id);
+  markSteps({ runIds, step });
+  if (useCheckpoints.getState().error) useCheckpoints.setState({ error: null });
+}
+
+/** The worker could not write this checkpoint: kept in memory (resumable, exportable). */
+export function checkpointUnsaved(ckpt: Checkpoint, reason: string): void {
+  unsaved.set(ckpt.id, ckpt);
+  markSteps(ckpt);
+  failed(reason);
+}
+
+/** An imported checkpoint: kept in memory at once, written to disk in the background. */
 export function keepCheckpoint(ckpt: Checkpoint): void {
   pending.set(ckpt.id, ckpt);
   markSteps(ckpt);

@@ -9,7 +9,12 @@ import { bundledWeights } from '../engine/checkpointFile';
 import { type TrainConfig, validateConfig } from '../engine/config';
 import type { StartRequest } from '../protocol';
 import { alert, dismissAlert } from './alerts';
-import { forgetCheckpoints, keepCheckpoint, loadCheckpointIndex } from './checkpoints';
+import {
+  checkpointSaved,
+  checkpointUnsaved,
+  forgetCheckpoints,
+  loadCheckpointIndex,
+} from './checkpoints';
 import { useConfigStore } from './configStore';
 import { loadDatasetFromServer, refreshCache } from './datasetActions';
 import { useDatasetStore } from './datasetStore';
@@ -49,7 +54,8 @@ export function initApp(): void {
   workerLink.onMessage(onWorkerMessage);
   workerLink.onMessage((m) => {
     if (m.type === 'pong') heartbeat.onPong(m);
-    if (m.type === 'checkpoint') keepCheckpoint(m.checkpoint);
+    if (m.type === 'checkpoint-saved') checkpointSaved(m.id, m.runIds, m.step);
+    if (m.type === 'checkpoint-unsaved') checkpointUnsaved(m.checkpoint, m.reason);
     if (m.type === 'ready') heartbeat.reset();
   });
   workerLink.onCrash(onWorkerCrash);

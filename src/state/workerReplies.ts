@@ -36,7 +36,8 @@ export function onWorkerMessage(msg: FromWorker): void {
       return;
     // Heartbeat and checkpoints: their own listeners (session.ts).
     case 'pong':
-    case 'checkpoint':
+    case 'checkpoint-saved':
+    case 'checkpoint-unsaved':
       return;
     case 'embed-images':
     case 'projection-progress':

@@ -22,6 +22,7 @@ import type {
   ToWorker,
 } from '../protocol';
 import { BACKEND_ORDER, chooseBackend, deviceLostSoon, watchDeviceLoss } from './backend';
+import { createCheckpointWriter } from './checkpointWriter';
 import { Projections } from './projections';
 import { handleTestHook, hookedYield, TEST_HOOKS } from './testHooks';
 
@@ -41,6 +42,8 @@ let lastStep = 0;
 const projections = new Projections();
 /** Sessions given up after a device loss: their late results are ignored. */
 const abandoned = new WeakSet<TrainingSession>();
+/** Checkpoints go to IndexedDB from here; the page gets a notice ('checkpoint-saved'). */
+const checkpoints = createCheckpointWriter(post);
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -127,6 +130,8 @@ async function onDeviceLost(message: string) {
     backendInfo = await chooseBackend(adapter ? [] : ['webgpu'], { allowSoftwareGpu: forceWebGpu });
     deviceLost = false;
     watchDeviceLoss(onDeviceLost);
+    // The page resumes the lost run from its stored checkpoint on this message.
+    await checkpoints.idle();
     post({ type: 'backend-changed', info: backendInfo });
   } catch (e) {
     postError(
@@ -165,17 +170,6 @@ async function loadDataset(msg: Extract<ToWorker, { type: 'load-dataset' }>) {
     const err = e as Error;
     postError('dataset', err.message, isDatasetError(e) ? e.hint : undefined);
   }
-}
-
-/** Posts a checkpoint, its values transferred (copied first if they share a larger buffer). */
-function postCheckpoint(ckpt: Checkpoint) {
-  let { values } = ckpt;
-  const whole =
-    values.buffer instanceof ArrayBuffer &&
-    values.byteOffset === 0 &&
-    values.byteLength === values.buffer.byteLength;
-  if (!whole) values = values.slice();
-  post({ type: 'checkpoint', checkpoint: { ...ckpt, values } }, [values.buffer as ArrayBuffer]);
 }
 
 async function start(request: StartRequest, resume?: { checkpoint: Checkpoint; reason: string }) {
@@ -230,7 +224,7 @@ async function start(request: StartRequest, resume?: { checkpoint: Checkpoint; r
           lastStep = step;
         },
         onCheckpoint: (ckpt) => {
-          if (!abandoned.has(s)) postCheckpoint(ckpt);
+          if (!abandoned.has(s)) checkpoints.keep(ckpt);
         },
         onCheckpointError: (e) => {
           if (abandoned.has(s)) return;
@@ -267,6 +261,8 @@ async function start(request: StartRequest, resume?: { checkpoint: Checkpoint; r
   });
   try {
     const records = await s.run();
+    // The last checkpoint (stop) is on disk before the page may offer Resume from it.
+    await checkpoints.idle();
     if (!abandoned.has(s)) post({ type: 'finished', runs: structuredClone(records) });
   } catch (e) {
     // A read that failed because the device went away: onDeviceLost reports that properly.
@@ -278,6 +274,7 @@ async function start(request: StartRequest, resume?: { checkpoint: Checkpoint; r
         `Training stopped: ${(e as Error).message}`,
         'The curves so far are kept.',
       );
+      await checkpoints.idle();
       post({ type: 'finished', runs: structuredClone(records) });
     }
   } finally {
