@@ -7,8 +7,8 @@
  */
 import 'fake-indexeddb/auto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_CONFIG } from '../engine/config';
-import { type Point, RUN_SCHEMA_ID, RUN_SCHEMA_VERSION, type RunRecord } from '../engine/runRecord';
+import { fixturePoint, fixtureRun } from '../../test/recordFixture';
+import type { Point, RunRecord } from '../engine/runRecord';
 import { readStored } from './libraryLogic';
 import { planSave } from './runChunks';
 import { loadAll } from './runsRecords';
@@ -38,40 +38,17 @@ class MemoryStorage {
 vi.stubGlobal('localStorage', new MemoryStorage());
 afterAll(() => vi.unstubAllGlobals());
 
-const point = (step: number): Point => ({
-  step,
-  epoch: step / 100,
-  intraDist: 0.5,
-  testAcc: 0.8,
-  testCE: 0.4,
-  trainCE: 0.5,
-  match: 0.1,
-  gini: null,
-  kl: null,
-  lr: 0.01,
-  sigma: 2,
-  lambdaEff: 0.6,
-  method: 'itra-c',
-  samplesPerSec: 100,
-  wallMs: step * 10,
-});
+const point = (step: number): Point => fixturePoint(step);
 
+/** A running run with a point at each of `steps`. */
 function run(id: string, steps: number[], extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    schema: RUN_SCHEMA_ID,
-    version: RUN_SCHEMA_VERSION,
-    id,
-    name: `run ${id}`,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    config: DEFAULT_CONFIG,
-    data: { trainSize: 100, testSize: 20, evalSize: 20, split: 'official' },
-    environment: { backend: 'cpu', runtime: 'test', tfjsVersion: '4.22.0' },
+  return fixtureRun(id, {
     status: 'running',
     steps: steps.at(-1) ?? 0,
     points: steps.map(point),
     events: [],
     ...extra,
-  };
+  });
 }
 
 /** A tab: fresh modules, the library loaded. */
